@@ -1,0 +1,38 @@
+import Koa from "koa";
+import type { ApiConfig, Logger } from "@moneypenny/shared";
+import { requireScope } from "./auth/requireScope.js";
+import type { TokenVerifier } from "./auth/tokenVerifier.js";
+import { errorHandler } from "./http/errorHandler.js";
+import { requestContext } from "./http/requestContext.js";
+import { serviceInfoRouter } from "./routes/serviceInfo.js";
+import { usersRouter } from "./routes/users.js";
+import type { OrderService } from "./services/orderService.js";
+import type { OrderWaiter } from "./services/orderWaiter.js";
+
+export interface AppDependencies {
+  config: ApiConfig;
+  log: Logger;
+  verifier: TokenVerifier;
+  orders: OrderService;
+  waiter: OrderWaiter;
+}
+
+/** The Koa application: composition only; the work is in the routers and services. */
+export function createApp(deps: AppDependencies): Koa {
+  const app = new Koa();
+  // Only behind a trusted proxy may X-Forwarded-* decide the scheme and host of redirects.
+  app.proxy = deps.config.trustProxy;
+  app.use(requestContext(deps.log));
+  app.use(errorHandler(deps.log));
+
+  const info = serviceInfoRouter();
+  app.use(info.routes()).use(info.allowedMethods());
+
+  const users = usersRouter(deps);
+  const authenticated = requireScope(deps.verifier, deps.config.auth.requiredScope);
+  // Authentication runs only for requests that match one of these routes, so
+  // unknown paths still answer 404 and wrong methods 405.
+  app.use(async (ctx, next) => (users.match(ctx.path, ctx.method).route ? authenticated(ctx, next) : next()));
+  app.use(users.routes()).use(users.allowedMethods());
+  return app;
+}

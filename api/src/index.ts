@@ -1,0 +1,4 @@
+export { createApp, type AppDependencies } from "./app.js";
+export { mintDevelopmentToken, type DevelopmentTokenOptions } from "./auth/developmentToken.js";
+export { Hs256TokenVerifier, TokenRejected, type TokenVerifier, type VerifiedToken } from "./auth/tokenVerifier.js";
+export { startApiServer, type ApiServer } from "./server.js";

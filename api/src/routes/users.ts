@@ -1,0 +1,82 @@
+import { Router } from "@koa/router";
+import type { Context } from "koa";
+import { z } from "zod";
+import { dossierSchema, nameSchema, type ApiConfig } from "@moneypenny/shared";
+import type { AuthState } from "../auth/requireScope.js";
+import { HttpError } from "../http/httpError.js";
+import { readJsonBody } from "../http/jsonBody.js";
+import { absoluteUrl } from "../http/location.js";
+import type { RequestState } from "../http/requestContext.js";
+import { validate } from "../http/validation.js";
+import { userStatusView } from "../models/userStatus.js";
+import type { OrderService } from "../services/orderService.js";
+import type { OrderWaiter } from "../services/orderWaiter.js";
+
+type State = AuthState & RequestState;
+
+export interface UsersRouterDependencies {
+  config: ApiConfig;
+  orders: OrderService;
+  waiter: OrderWaiter;
+}
+
+/**
+ * The spawner's routes (the old Moneypenny's, compatible): commission, status,
+ * wait, retire. Authentication is applied by the caller of this factory.
+ */
+export function usersRouter({ config, orders, waiter }: UsersRouterDependencies): Router<State> {
+  const router = new Router<State>({ prefix: "/moneypenny/users" });
+  const dossiers = dossierSchema(config.identity);
+  const username = nameSchema(config.identity);
+  const waitQuery = z.strictObject({
+    timeout: z.coerce
+      .number({ error: "must be a number of seconds" })
+      .positive({ error: "must be a positive number of seconds" })
+      .optional(),
+  });
+  const statusPath = (name: string) => `/moneypenny/users/${encodeURIComponent(name)}`;
+  const redirect = (ctx: Context, status: 303 | 307, name: string) => {
+    ctx.status = status;
+    ctx.set("Location", absoluteUrl(ctx, statusPath(name)));
+    ctx.body = { location: statusPath(name) };
+  };
+
+  router.post("/", async (ctx) => {
+    const dossier = validate(dossiers, await readJsonBody(ctx, config.maxBodyBytes));
+    await orders.commission(dossier, ctx.state.requestId);
+    redirect(ctx, 303, dossier.username);
+  });
+
+  router.get("/:username", async (ctx) => {
+    const name = validate(username, ctx.params["username"], "username");
+    ctx.body = userStatusView(await orders.status(name));
+  });
+
+  router.get("/:username/wait", async (ctx) => {
+    const name = validate(username, ctx.params["username"], "username");
+    const { timeout } = validate(waitQuery, ctx.query);
+    const seconds = Math.min(timeout ?? config.waitTimeoutSeconds, config.waitTimeoutSeconds);
+    // Stop waiting when the client goes away.
+    const gone = new AbortController();
+    ctx.req.once("close", () => gone.abort());
+    await orders.status(name); // 404 for an unknown user, before waiting
+    await waiter.waitUntilSettled(name, seconds * 1000, gone.signal);
+    redirect(ctx, 307, name);
+  });
+
+  router.post("/:username/retire", async (ctx) => {
+    const name = validate(username, ctx.params["username"], "username");
+    const body = await readJsonBody(ctx, config.maxBodyBytes, true);
+    if (body !== undefined) {
+      // The old API took the dossier here; accept it, but it must name this user.
+      const dossier = validate(dossiers, body);
+      if (dossier.username !== name) {
+        throw new HttpError(422, "invalid_field", `username: the body names ${dossier.username}, the path ${name}`, "username");
+      }
+    }
+    await orders.retire(name, ctx.state.requestId);
+    redirect(ctx, 303, name);
+  });
+
+  return router;
+}

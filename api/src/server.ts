@@ -1,0 +1,47 @@
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { Queue } from "bullmq";
+import { connectRedis, QUEUE_NAME, UserRecordStore, type ApiConfig, type Logger, type OrderJobData, type OrderJobReturn } from "@moneypenny/shared";
+import { createApp } from "./app.js";
+import { Hs256TokenVerifier } from "./auth/tokenVerifier.js";
+import { OrderService } from "./services/orderService.js";
+import { OrderWaiter } from "./services/orderWaiter.js";
+
+export interface ApiServer {
+  /** Base URL, e.g. http://127.0.0.1:8080 */
+  url: string;
+  /** Stops accepting, answers pending long polls, closes Redis. */
+  close(): Promise<void>;
+}
+
+/** Wires the API's connections and services together and listens. */
+export async function startApiServer(config: ApiConfig, log: Logger): Promise<ApiServer> {
+  const redis = connectRedis(config.redisUrl, "request", "moneypenny-api");
+  const subscriber = connectRedis(config.redisUrl, "subscriber", "moneypenny-api-events");
+  const store = new UserRecordStore(redis, config.queue.prefix);
+  const queue = new Queue<OrderJobData, OrderJobReturn>(QUEUE_NAME, { connection: redis, prefix: config.queue.prefix });
+  queue.on("error", (error) => log.error({ err: error }, "queue error"));
+  const waiter = await OrderWaiter.start(subscriber, store, log);
+  const orders = new OrderService(store, queue, config.queue);
+  const app = createApp({ config, log, verifier: new Hs256TokenVerifier(config.auth), orders, waiter });
+
+  const server: Server = await new Promise((resolve, reject) => {
+    const s = app.listen(config.port, config.host, () => resolve(s));
+    s.once("error", reject);
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host;
+  log.info({ port, host: config.host }, "API listening");
+
+  return {
+    url: `http://${host}:${port}`,
+    async close() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      await waiter.close();
+      server.closeIdleConnections();
+      await closed;
+      await queue.close();
+      await redis.quit().catch(() => undefined);
+    },
+  };
+}

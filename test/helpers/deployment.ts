@@ -1,0 +1,119 @@
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { randomBytes } from "node:crypto";
+import { Queue, QueueEvents } from "bullmq";
+import { Redis } from "ioredis";
+import { mintDevelopmentToken, startApiServer, type ApiServer } from "@moneypenny/api";
+import { createExecutor, OrderWorker, type Executor } from "@moneypenny/worker";
+import { createLogger, loadApiConfig, loadWorkerConfig, QUEUE_NAME, UserRecordStore, type Env } from "@moneypenny/shared";
+import type { RedisServer } from "./redisServer.js";
+
+export const TEST_SECRET = "test-secret-0123456789abcdef0123456789abcdef";
+export const SCOPE = "admin:provision";
+
+export interface DeploymentOptions {
+  /** Extra environment for both processes. */
+  env?: Env;
+  /** Start an in-process worker (default true). */
+  worker?: boolean;
+  /** Wrap the configured executor (to observe or hold orders). */
+  executor?: (inner: Executor) => Executor;
+}
+
+/**
+ * One Moneypenny for a test: the real API (in-process, on a free port) and,
+ * unless told otherwise, the real worker, against a private Redis, under a
+ * queue prefix of its own, with homes in a fresh temporary directory.
+ */
+export class Deployment {
+  api!: ApiServer;
+  worker: OrderWorker | undefined;
+  token!: string;
+  readonly queue: Queue;
+  readonly redis: Redis;
+  readonly store: UserRecordStore;
+
+  private constructor(
+    readonly redisServer: RedisServer,
+    readonly env: Env,
+    readonly dir: string,
+  ) {
+    const prefix = env["MONEYPENNY_QUEUE_PREFIX"] ?? "";
+    this.redis = new Redis(redisServer.url, { maxRetriesPerRequest: null });
+    this.queue = new Queue(QUEUE_NAME, { connection: this.redis, prefix });
+    this.store = new UserRecordStore(this.redis, prefix);
+  }
+
+  get homeRoot(): string {
+    return path.join(this.dir, "homes");
+  }
+
+  get archiveRoot(): string {
+    return path.join(this.dir, "archive");
+  }
+
+  static async start(redisServer: RedisServer, options: DeploymentOptions = {}): Promise<Deployment> {
+    const dir = await mkdtemp(path.join(tmpdir(), "moneypenny-test-"));
+    await mkdir(path.join(dir, "homes"));
+    await mkdir(path.join(dir, "archive"));
+    const env: Env = {
+      REDIS_URL: redisServer.url,
+      MONEYPENNY_QUEUE_PREFIX: `{mp-${randomBytes(4).toString("hex")}}`,
+      MONEYPENNY_PORT: "0",
+      MONEYPENNY_HOST: "127.0.0.1",
+      MONEYPENNY_AUTH_SECRET: TEST_SECRET,
+      MONEYPENNY_HOME_ROOT: path.join(dir, "homes"),
+      MONEYPENNY_ARCHIVE_ROOT: path.join(dir, "archive"),
+      MONEYPENNY_JOB_BACKOFF_MS: "10",
+      LOG_LEVEL: process.env["TEST_LOG_LEVEL"] ?? "silent",
+      ...options.env,
+    };
+    const deployment = new Deployment(redisServer, env, dir);
+    const apiConfig = loadApiConfig(env);
+    deployment.api = await startApiServer(apiConfig, createLogger("test-api", apiConfig.logLevel));
+    deployment.token = await mintDevelopmentToken({ secret: TEST_SECRET, scope: SCOPE, expiresIn: "1h" });
+    if (options.worker !== false) await deployment.startWorker(options.executor);
+    return deployment;
+  }
+
+  async startWorker(wrap?: (inner: Executor) => Executor): Promise<OrderWorker> {
+    const config = loadWorkerConfig(this.env);
+    const executor = createExecutor(config);
+    this.worker = await OrderWorker.start(config, wrap ? wrap(executor) : executor, createLogger("test-worker", config.logLevel));
+    return this.worker;
+  }
+
+  async stopWorker(): Promise<void> {
+    await this.worker?.close(5000);
+    this.worker = undefined;
+  }
+
+  /** A request to the API with the test token (unless `token` says otherwise); redirects are not followed. */
+  async request(method: string, urlPath: string, options: { body?: unknown; token?: string | null; headers?: Record<string, string> } = {}): Promise<Response> {
+    const headers: Record<string, string> = { ...options.headers };
+    const token = options.token === undefined ? this.token : options.token;
+    if (token !== null) headers["authorization"] = `Bearer ${token}`;
+    let body: string | undefined;
+    if (options.body !== undefined) {
+      body = typeof options.body === "string" ? options.body : JSON.stringify(options.body);
+      headers["content-type"] ??= "application/json";
+    }
+    return fetch(`${this.api.url}${urlPath}`, { method, headers, body, redirect: "manual" });
+  }
+
+  /** A QueueEvents listener on this deployment's queue, ready before it is returned. */
+  async queueEvents(): Promise<QueueEvents> {
+    const events = new QueueEvents(QUEUE_NAME, { connection: new Redis(this.redisServer.url, { maxRetriesPerRequest: null }), prefix: this.env["MONEYPENNY_QUEUE_PREFIX"] ?? "" });
+    await events.waitUntilReady();
+    return events;
+  }
+
+  async stop(): Promise<void> {
+    await this.stopWorker();
+    await this.api.close();
+    await this.queue.close();
+    this.redis.disconnect();
+    await rm(this.dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,10 @@
+export type { DossierOutcome, ExecutionContext, Executor } from "./executors/executor.js";
+export { createExecutor } from "./executors/createExecutor.js";
+export { LocalExecutor } from "./executors/localExecutor.js";
+export { OrderProcessor } from "./orderProcessor.js";
+export { OrderWorker } from "./orderWorker.js";
+export { commission } from "./provisioner/commission.js";
+export { provision } from "./provisioner/provision.js";
+export { ProvisionError } from "./provisioner/provisionError.js";
+export { provisionerSettings, runningAsRoot, type ProvisionerSettings } from "./provisioner/provisionerSettings.js";
+export { retire } from "./provisioner/retire.js";

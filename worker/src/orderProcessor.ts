@@ -1,0 +1,68 @@
+import { UnrecoverableError, type Job } from "bullmq";
+import type { Logger, OrderJobData, OrderJobReturn, UserRecordStore } from "@moneypenny/shared";
+import type { DossierOutcome, Executor } from "./executors/executor.js";
+
+export type OrderJob = Job<OrderJobData, OrderJobReturn>;
+
+/**
+ * Runs one queue job: marks the attempt in the user record, runs the order
+ * through the executor, and records how it ended before BullMQ learns of it,
+ * so the record is right even if this process dies the moment after.
+ */
+export class OrderProcessor {
+  constructor(
+    private readonly store: UserRecordStore,
+    private readonly executor: Executor,
+    private readonly log: Logger,
+  ) {}
+
+  async process(job: OrderJob, signal: AbortSignal = new AbortController().signal): Promise<OrderJobReturn> {
+    const { order, dossier, requestId } = job.data;
+    const jobId = job.id ?? "";
+    const log = this.log.child({ jobId, order, username: dossier.username, requestId, attempt: job.attemptsStarted });
+
+    if (!(await this.store.recordAttempt(dossier.username, jobId, job.attemptsStarted))) {
+      const message = `job ${jobId} is no longer ${dossier.username}'s current order; nothing done`;
+      log.warn(message);
+      return { outcome: "superseded", message };
+    }
+
+    log.info("order started");
+    await job.log(`attempt ${job.attemptsStarted}: ${order} ${dossier.username} with the ${this.executor.kind} executor`);
+    const outcome = await this.#execute(job, signal, log);
+
+    if (outcome.ok) {
+      await this.store.recordSuccess(dossier.username, jobId, outcome.result);
+      for (const warning of outcome.result.warnings) log.warn({ warning }, "order warning");
+      log.info({ action: outcome.result.action }, outcome.result.message);
+      await job.log(outcome.result.message);
+      return { outcome: "done", result: outcome.result };
+    }
+
+    const allowed = job.opts.attempts ?? 1;
+    const attempt = job.attemptsMade + 1;
+    const final = outcome.permanent || attempt >= allowed;
+    const message =
+      outcome.permanent || allowed === 1
+        ? outcome.message
+        : final
+          ? `${outcome.message} (gave up after ${allowed} attempts)`
+          : `attempt ${attempt} of ${allowed} failed, will retry: ${outcome.message}`;
+    await this.store.recordFailure(dossier.username, jobId, message, final);
+    log.warn({ permanent: outcome.permanent, final }, message);
+    await job.log(message);
+    throw outcome.permanent ? new UnrecoverableError(outcome.message) : new Error(outcome.message);
+  }
+
+  async #execute(job: OrderJob, signal: AbortSignal, log: Logger): Promise<DossierOutcome> {
+    const { order, dossier } = job.data;
+    try {
+      const [outcome] = await this.executor.run(order, [dossier], { signal, jobId: job.id ?? "", log });
+      if (outcome === undefined) throw new Error(`the ${this.executor.kind} executor returned no outcome`);
+      return outcome;
+    } catch (error) {
+      // The executor itself broke (not the order): worth another attempt.
+      return { username: dossier.username, ok: false, permanent: false, message: error instanceof Error ? error.message : String(error) };
+    }
+  }
+}

@@ -1,0 +1,62 @@
+import { Worker } from "bullmq";
+import { connectRedis, QUEUE_NAME, UserRecordStore, type Logger, type OrderJobData, type OrderJobReturn, type WorkerConfig } from "@moneypenny/shared";
+import type { Executor } from "./executors/executor.js";
+import { OrderProcessor } from "./orderProcessor.js";
+
+/**
+ * The BullMQ worker that consumes the order queue, and its orderly shutdown:
+ * stop taking jobs, let the active ones finish within a grace period, then
+ * leave any that remain to stalled-job recovery (another worker redoes them;
+ * every order is idempotent).
+ */
+export class OrderWorker {
+  private constructor(
+    readonly worker: Worker<OrderJobData, OrderJobReturn>,
+    private readonly executor: Executor,
+    private readonly closeRedis: () => Promise<unknown>,
+    private readonly log: Logger,
+  ) {}
+
+  static async start(config: WorkerConfig, executor: Executor, log: Logger): Promise<OrderWorker> {
+    const redis = connectRedis(config.redisUrl, "queue", "moneypenny-worker");
+    const store = new UserRecordStore(redis, config.queue.prefix);
+    const processor = new OrderProcessor(store, executor, log);
+    const worker = new Worker<OrderJobData, OrderJobReturn>(QUEUE_NAME, (job, _token, signal) => processor.process(job, signal), {
+      connection: redis,
+      prefix: config.queue.prefix,
+      concurrency: config.concurrency,
+      lockDuration: config.lockMs,
+      stalledInterval: config.stalledIntervalMs,
+      maxStalledCount: config.maxStalledCount,
+    });
+    worker.on("error", (error) => log.error({ err: error }, "worker error"));
+    // A job that stalled too often fails without the processor seeing it; the
+    // user record must still say so.
+    worker.on("failed", (job, error) => {
+      if (job === undefined || job.id === undefined || job.finishedOn === undefined) return;
+      if (!error.message.includes("stalled")) return;
+      const message = `the worker running this order stopped too often (${error.message}); retry the job once the workers are healthy`;
+      store.recordFailure(job.data.dossier.username, job.id, message, true).catch((e: unknown) => log.error({ err: e }, "could not record a stalled job"));
+    });
+    await worker.waitUntilReady();
+    log.info({ executor: executor.kind, concurrency: config.concurrency }, "worker ready");
+    return new OrderWorker(worker, executor, () => redis.quit(), log);
+  }
+
+  /** Stops taking jobs; waits up to `graceMs` for active ones, then leaves them for another worker. */
+  async close(graceMs: number): Promise<void> {
+    const closing = this.worker.close();
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<"deadline">((resolve) => {
+      timer = setTimeout(() => resolve("deadline"), graceMs);
+    });
+    if ((await Promise.race([closing, deadline])) === "deadline") {
+      this.log.warn({ graceMs }, "active orders did not finish in time; leaving them to another worker");
+      this.worker.cancelAllJobs("worker shutting down");
+      await this.worker.close(true);
+    }
+    clearTimeout(timer);
+    await this.executor.close();
+    await this.closeRedis();
+  }
+}
