@@ -5,8 +5,9 @@ import { randomBytes } from "node:crypto";
 import { Queue, QueueEvents } from "bullmq";
 import { Redis } from "ioredis";
 import { mintDevelopmentToken, startApiServer, type ApiServer } from "@moneypenny/api";
-import { createExecutor, OrderWorker, type Executor } from "@moneypenny/worker";
+import { createExecutor, OrderWorker } from "@moneypenny/worker";
 import { createLogger, loadApiConfig, loadWorkerConfig, QUEUE_NAME, UserRecordStore, type Env } from "@moneypenny/shared";
+import { ObservedExecutor } from "./executors.js";
 import type { RedisServer } from "./redisServer.js";
 
 export const TEST_SECRET = "test-secret-0123456789abcdef0123456789abcdef";
@@ -17,8 +18,6 @@ export interface DeploymentOptions {
   env?: Env;
   /** Start an in-process worker (default true). */
   worker?: boolean;
-  /** Wrap the configured executor (to observe or hold orders). */
-  executor?: (inner: Executor) => Executor;
 }
 
 /**
@@ -29,6 +28,8 @@ export interface DeploymentOptions {
 export class Deployment {
   api!: ApiServer;
   worker: OrderWorker | undefined;
+  /** The worker's executor, observed: runs are counted and can be held or failed. */
+  executor: ObservedExecutor | undefined;
   token!: string;
   readonly queue: Queue;
   readonly redis: Redis;
@@ -73,20 +74,39 @@ export class Deployment {
     const apiConfig = loadApiConfig(env);
     deployment.api = await startApiServer(apiConfig, createLogger("test-api", apiConfig.logLevel));
     deployment.token = await mintDevelopmentToken({ secret: TEST_SECRET, scope: SCOPE, expiresIn: "1h" });
-    if (options.worker !== false) await deployment.startWorker(options.executor);
+    if (options.worker !== false) await deployment.startWorker();
     return deployment;
   }
 
-  async startWorker(wrap?: (inner: Executor) => Executor): Promise<OrderWorker> {
+  async startWorker(): Promise<ObservedExecutor> {
     const config = loadWorkerConfig(this.env);
-    const executor = createExecutor(config);
-    this.worker = await OrderWorker.start(config, wrap ? wrap(executor) : executor, createLogger("test-worker", config.logLevel));
-    return this.worker;
+    const executor = new ObservedExecutor(createExecutor(config));
+    this.worker = await OrderWorker.start(config, executor, createLogger("test-worker", config.logLevel));
+    this.executor = executor;
+    return executor;
   }
 
   async stopWorker(): Promise<void> {
     await this.worker?.close(5000);
     this.worker = undefined;
+  }
+
+  /** The user's status as the API answers it. */
+  async status(username: string): Promise<{ status: number; body: Record<string, unknown> }> {
+    const response = await this.request("GET", `/moneypenny/users/${username}`);
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  }
+
+  /** Long-polls until the user's order settles; answers the status code of the wait. */
+  async wait(username: string, timeoutSeconds?: number): Promise<number> {
+    const query = timeoutSeconds === undefined ? "" : `?timeout=${timeoutSeconds}`;
+    return (await this.request("GET", `/moneypenny/users/${username}/wait${query}`)).status;
+  }
+
+  /** Every job of the queue, whatever its state. */
+  async jobs(): Promise<{ id: string | undefined; name: string }[]> {
+    const jobs = await this.queue.getJobs(["waiting", "active", "delayed", "completed", "failed", "prioritized"]);
+    return jobs.map((job) => ({ id: job.id, name: job.name }));
   }
 
   /** A request to the API with the test token (unless `token` says otherwise); redirects are not followed. */
