@@ -16,8 +16,8 @@ export interface ApiServer {
 
 /** Wires the API's connections and services together and listens. */
 export async function startApiServer(config: ApiConfig, log: Logger): Promise<ApiServer> {
-  const redis = connectRedis(config.redisUrl, "request", "moneypenny-api");
-  const subscriber = connectRedis(config.redisUrl, "subscriber", "moneypenny-api-events");
+  const redis = connectRedis(config.redisUrl, "request", "moneypenny-api", log);
+  const subscriber = connectRedis(config.redisUrl, "subscriber", "moneypenny-api-events", log);
   const store = new UserRecordStore(redis, config.queue.prefix);
   const queue = new Queue<OrderJobData, OrderJobReturn>(QUEUE_NAME, { connection: redis, prefix: config.queue.prefix });
   queue.on("error", (error) => log.error({ err: error }, "queue error"));

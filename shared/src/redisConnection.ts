@@ -1,4 +1,5 @@
 import { Redis, type RedisOptions } from "ioredis";
+import type { Logger } from "./logger.js";
 
 /**
  * How a connection is used decides how it behaves while Redis is away:
@@ -10,7 +11,7 @@ import { Redis, type RedisOptions } from "ioredis";
  */
 export type RedisRole = "request" | "queue" | "subscriber";
 
-export function connectRedis(url: string, role: RedisRole, connectionName: string): Redis {
+export function connectRedis(url: string, role: RedisRole, connectionName: string, log: Logger): Redis {
   const options: RedisOptions = { connectionName, lazyConnect: false };
   if (role === "request") {
     options.enableOfflineQueue = false;
@@ -18,7 +19,18 @@ export function connectRedis(url: string, role: RedisRole, connectionName: strin
   } else {
     options.maxRetriesPerRequest = null;
   }
-  return new Redis(url, options);
+  const redis = new Redis(url, options);
+  // ioredis reconnects by itself; say so once per outage, not once per attempt.
+  let down = false;
+  redis.on("error", (error: Error) => {
+    if (!down) log.warn({ err: error, connection: connectionName }, "Redis connection lost; reconnecting");
+    down = true;
+  });
+  redis.on("ready", () => {
+    if (down) log.info({ connection: connectionName }, "Redis connection restored");
+    down = false;
+  });
+  return redis;
 }
 
 /** True for the errors ioredis raises when Redis cannot be reached. */

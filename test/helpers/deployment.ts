@@ -124,7 +124,7 @@ export class Deployment {
 
   /** A QueueEvents listener on this deployment's queue, ready before it is returned. */
   async queueEvents(): Promise<QueueEvents> {
-    const events = new QueueEvents(QUEUE_NAME, { connection: new Redis(this.redisServer.url, { maxRetriesPerRequest: null }), prefix: this.env["MONEYPENNY_QUEUE_PREFIX"] ?? "" });
+    const events = new QueueEvents(QUEUE_NAME, { connection: { host: "127.0.0.1", port: this.redisServer.port, maxRetriesPerRequest: null }, prefix: this.env["MONEYPENNY_QUEUE_PREFIX"] ?? "" });
     await events.waitUntilReady();
     return events;
   }

@@ -18,7 +18,7 @@ export class OrderWorker {
   ) {}
 
   static async start(config: WorkerConfig, executor: Executor, log: Logger): Promise<OrderWorker> {
-    const redis = connectRedis(config.redisUrl, "queue", "moneypenny-worker");
+    const redis = connectRedis(config.redisUrl, "queue", "moneypenny-worker", log);
     const store = new UserRecordStore(redis, config.queue.prefix);
     const processor = new OrderProcessor(store, executor, log);
     const worker = new Worker<OrderJobData, OrderJobReturn>(QUEUE_NAME, (job, _token, signal) => processor.process(job, signal), {
@@ -43,19 +43,23 @@ export class OrderWorker {
     return new OrderWorker(worker, executor, () => redis.quit(), log);
   }
 
-  /** Stops taking jobs; waits up to `graceMs` for active ones, then leaves them for another worker. */
+  /**
+   * Stops taking jobs; waits up to `graceMs` for active ones. Past the
+   * deadline their abort signals fire and they are left as they are: their
+   * locks lapse and another worker redoes them (BullMQ's close cannot be
+   * hurried once it has begun, so it is not awaited then).
+   */
   async close(graceMs: number): Promise<void> {
-    const closing = this.worker.close();
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<"deadline">((resolve) => {
       timer = setTimeout(() => resolve("deadline"), graceMs);
     });
-    if ((await Promise.race([closing, deadline])) === "deadline") {
+    const outcome = await Promise.race([this.worker.close(), deadline]);
+    clearTimeout(timer);
+    if (outcome === "deadline") {
       this.log.warn({ graceMs }, "active orders did not finish in time; leaving them to another worker");
       this.worker.cancelAllJobs("worker shutting down");
-      await this.worker.close(true);
     }
-    clearTimeout(timer);
     await this.executor.close();
     await this.closeRedis();
   }
