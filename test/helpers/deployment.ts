@@ -71,11 +71,15 @@ export class Deployment {
       ...options.env,
     };
     const deployment = new Deployment(redisServer, env, dir);
-    const apiConfig = loadApiConfig(env);
-    deployment.api = await startApiServer(apiConfig, createLogger("test-api", apiConfig.logLevel));
+    await deployment.startApi();
     deployment.token = await mintDevelopmentToken({ secret: TEST_SECRET, scope: SCOPE, expiresIn: "1h" });
     if (options.worker !== false) await deployment.startWorker();
     return deployment;
+  }
+
+  async startApi(): Promise<void> {
+    const config = loadApiConfig(this.env);
+    this.api = await startApiServer(config, createLogger("test-api", config.logLevel));
   }
 
   async startWorker(): Promise<ObservedExecutor> {

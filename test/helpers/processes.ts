@@ -6,8 +6,8 @@ import type { Env } from "@moneypenny/shared";
 const root = path.resolve(import.meta.dirname, "../..");
 
 /** A Node process running a TypeScript entry point from source, as the test runner does. */
-export function spawnTs(entry: string, env: Env): ChildProcess {
-  return spawn(process.execPath, ["--import=tsx", "--conditions=source", path.join(root, entry)], {
+export function spawnTs(entry: string, env: Env, args: readonly string[] = []): ChildProcess {
+  return spawn(process.execPath, ["--import=tsx", "--conditions=source", path.join(root, entry), ...args], {
     env: { PATH: process.env["PATH"], ...env },
     stdio: ["pipe", "pipe", "pipe"],
   });

@@ -34,7 +34,7 @@ function toHttpError(error: unknown): HttpError {
   if (error instanceof UnknownUserError) return new HttpError(404, "unknown_user", error.message, "username");
   if (error instanceof OrderConflictError) return new HttpError(409, "order_in_progress", error.message, "username");
   if (isRedisUnavailable(error)) {
-    return new HttpError(503, "redis_unavailable", "Redis cannot be reached; nothing was changed. Try again shortly.", undefined, { "Retry-After": "5" });
+    return new HttpError(503, "redis_unavailable", "Redis cannot be reached; try again shortly (repeating the same request is safe)", undefined, { "Retry-After": "5" });
   }
   return new HttpError(500, "internal_error", "internal error; the API log has the details");
 }
