@@ -1,7 +1,7 @@
 import type { Redis } from "ioredis";
 import { canonicalDossierJson, type Dossier } from "./dossier.js";
 import { LuaScript } from "./luaScript.js";
-import { orderJobId, type OrderName, type OrderResult } from "./queueContract.js";
+import { orderJobId, type OrderResult } from "./queueContract.js";
 import { USER_STATUSES, type UserEvent, type UserRecord, type UserStatus } from "./userRecord.js";
 
 /**
