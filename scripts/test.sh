@@ -12,6 +12,7 @@ status=${PIPESTATUS[0]}
 
 passed=$(sed -n 's/^# pass \([0-9][0-9]*\)$/\1/p' .data/test-results.tap | tail -n 1)
 failed=$(sed -n 's/^# fail \([0-9][0-9]*\)$/\1/p' .data/test-results.tap | tail -n 1)
+skipped=$(sed -n 's/^# skip \([0-9][0-9]*\)$/\1/p' .data/test-results.tap | tail -n 1)
 passed=${passed:-0}
 failed=${failed:-0}
 # ava can fail without a failing test (a crashed file, a hook, a time-out):
@@ -20,5 +21,9 @@ if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
   echo "# ava exited with status $status"
   failed=1
 fi
-echo "$passed passed, $failed failed"
+if [ -n "$skipped" ] && [ "$skipped" -gt 0 ]; then
+  echo "$passed passed, $failed failed, $skipped skipped"
+else
+  echo "$passed passed, $failed failed"
+fi
 exit "$status"
