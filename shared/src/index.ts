@@ -5,3 +5,4 @@ export * from "./queueContract.js";
 export * from "./redisConnection.js";
 export * from "./userRecord.js";
 export * from "./userRecordStore.js";
+export * from "./serviceProcess.js";
