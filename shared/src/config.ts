@@ -122,7 +122,7 @@ const apiVariables = {
 
 const workerVariables = {
   ...common,
-  MONEYPENNY_EXECUTOR: z.enum(["local"], { error: "must be local (kubernetes is not available yet)" }).optional().transform((v) => v ?? "local"),
+  MONEYPENNY_EXECUTOR: z.enum(["local", "kubernetes"], { error: "must be local or kubernetes" }).optional().transform((v) => v ?? "local"),
   MONEYPENNY_HOME_ROOT: directory("./.data/homes"),
   MONEYPENNY_ARCHIVE_ROOT: directory("./.data/archive"),
   MONEYPENNY_SKEL_DIR: directory(undefined),
@@ -138,6 +138,17 @@ const workerVariables = {
   MONEYPENNY_WORKER_STALLED_INTERVAL_MS: integer(500, 3_600_000, 30_000),
   MONEYPENNY_WORKER_MAX_STALLED: integer(0, 100, 2),
   MONEYPENNY_SHUTDOWN_GRACE_SECONDS: integer(0, 3600, 25),
+  MONEYPENNY_ORDERS_FILE: directory(undefined),
+  MONEYPENNY_PROVISIONER_IMAGE: text("ghcr.io/lsst-sqre/moneypenny-provisioner:0.1.0"),
+  MONEYPENNY_HOMES_VOLUME: optionalText,
+  MONEYPENNY_K8S_NAMESPACE: optionalText,
+  MONEYPENNY_K8S_SERVICE_ACCOUNT_ROOT: text(""),
+  MONEYPENNY_JOB_ACTIVE_DEADLINE_SECONDS: integer(1, 86400, 300),
+  MONEYPENNY_JOB_TTL_SECONDS: integer(0, 7 * 86400, 3600),
+  MONEYPENNY_ORDER_TIMEOUT_SECONDS: integer(1, 86400, 360),
+  MONEYPENNY_K8S_RESYNC_SECONDS: integer(1, 3600, 30),
+  MONEYPENNY_ORPHAN_AGE_SECONDS: integer(0, 30 * 86400, 3600),
+  MONEYPENNY_ORPHAN_SWEEP_SECONDS: integer(10, 86400, 600),
 };
 
 export interface QueueSettings {
@@ -164,7 +175,26 @@ export interface ApiConfig extends CommonConfig {
   maxBodyBytes: number;
 }
 
-export type ExecutorKind = "local";
+export type ExecutorKind = "local" | "kubernetes";
+
+/** Settings of the Kubernetes executor (read only when it is chosen). */
+export interface KubernetesSettings {
+  /** YAML file of orders; undefined means the default orders (the provisioner image). */
+  ordersFile: string | undefined;
+  provisionerImage: string;
+  /** YAML or JSON text of the volume holding all homes (default orders). */
+  homesVolume: string | undefined;
+  /** undefined: the worker's own namespace (service-account namespace file). */
+  namespace: string | undefined;
+  /** Prefix of the in-cluster service-account files ("" in a real pod). */
+  serviceAccountRoot: string;
+  activeDeadlineSeconds: number;
+  ttlSecondsAfterFinished: number;
+  orderTimeoutMs: number;
+  resyncMs: number;
+  orphanAgeMs: number;
+  orphanSweepMs: number;
+}
 
 export interface WorkerConfig extends CommonConfig {
   executor: ExecutorKind;
@@ -177,6 +207,7 @@ export interface WorkerConfig extends CommonConfig {
   stalledIntervalMs: number;
   maxStalledCount: number;
   shutdownGraceMs: number;
+  kubernetes: KubernetesSettings;
 }
 
 function parse<S extends z.ZodRawShape>(shape: S, env: Env): z.output<z.ZodObject<S>> {
@@ -243,6 +274,19 @@ export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
     stalledIntervalMs: v.MONEYPENNY_WORKER_STALLED_INTERVAL_MS,
     maxStalledCount: v.MONEYPENNY_WORKER_MAX_STALLED,
     shutdownGraceMs: v.MONEYPENNY_SHUTDOWN_GRACE_SECONDS * 1000,
+    kubernetes: {
+      ordersFile: v.MONEYPENNY_ORDERS_FILE,
+      provisionerImage: v.MONEYPENNY_PROVISIONER_IMAGE,
+      homesVolume: v.MONEYPENNY_HOMES_VOLUME,
+      namespace: v.MONEYPENNY_K8S_NAMESPACE,
+      serviceAccountRoot: v.MONEYPENNY_K8S_SERVICE_ACCOUNT_ROOT,
+      activeDeadlineSeconds: v.MONEYPENNY_JOB_ACTIVE_DEADLINE_SECONDS,
+      ttlSecondsAfterFinished: v.MONEYPENNY_JOB_TTL_SECONDS,
+      orderTimeoutMs: v.MONEYPENNY_ORDER_TIMEOUT_SECONDS * 1000,
+      resyncMs: v.MONEYPENNY_K8S_RESYNC_SECONDS * 1000,
+      orphanAgeMs: v.MONEYPENNY_ORPHAN_AGE_SECONDS * 1000,
+      orphanSweepMs: v.MONEYPENNY_ORPHAN_SWEEP_SECONDS * 1000,
+    },
   };
 }
 

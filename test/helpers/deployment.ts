@@ -84,8 +84,9 @@ export class Deployment {
 
   async startWorker(): Promise<ObservedExecutor> {
     const config = loadWorkerConfig(this.env);
-    const executor = new ObservedExecutor(createExecutor(config));
-    this.worker = await OrderWorker.start(config, executor, createLogger("test-worker", config.logLevel));
+    const log = createLogger("test-worker", config.logLevel);
+    const executor = new ObservedExecutor(await createExecutor(config, log));
+    this.worker = await OrderWorker.start(config, executor, log);
     this.executor = executor;
     return executor;
   }

@@ -42,6 +42,10 @@ export class ObservedExecutor implements Executor {
     return this.inner.run(order, dossiers, context);
   }
 
+  async cleanUp(order: OrderName, dossiers: readonly Dossier[]): Promise<void> {
+    await this.inner.cleanUp?.(order, dossiers);
+  }
+
   close(): Promise<void> {
     return this.inner.close();
   }

@@ -8,6 +8,6 @@ await runService("moneypenny-worker", () => loadWorkerConfig(), async (config, l
   if (config.executor === "local" && !runningAsRoot()) {
     log.warn(`not running as root (uid ${process.getuid?.()}): homes will be created, but ownership cannot be set; every result says so`);
   }
-  const worker = await OrderWorker.start(config, createExecutor(config), log);
+  const worker = await OrderWorker.start(config, await createExecutor(config, log), log);
   return { close: () => worker.close(config.shutdownGraceMs) };
 });

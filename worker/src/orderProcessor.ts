@@ -33,6 +33,7 @@ export class OrderProcessor {
 
     if (outcome.ok) {
       await this.store.recordSuccess(dossier.username, jobId, outcome.result);
+      await this.#cleanUp(job, log);
       for (const warning of outcome.result.warnings) log.warn({ warning }, "order warning");
       log.info({ action: outcome.result.action }, outcome.result.message);
       await job.log(outcome.result.message);
@@ -49,9 +50,19 @@ export class OrderProcessor {
           ? `${outcome.message} (gave up after ${allowed} attempts)`
           : `attempt ${attempt} of ${allowed} failed, will retry: ${outcome.message}`;
     await this.store.recordFailure(dossier.username, jobId, message, final);
+    await this.#cleanUp(job, log);
     log.warn({ permanent: outcome.permanent, final }, message);
     await job.log(message);
     throw outcome.permanent ? new UnrecoverableError(outcome.message) : new Error(outcome.message);
+  }
+
+  // After recording, never before: until then a resumed attempt must find what this one left.
+  async #cleanUp(job: OrderJob, log: Logger): Promise<void> {
+    try {
+      await this.executor.cleanUp?.(job.data.order, [job.data.dossier]);
+    } catch (error) {
+      log.warn({ err: error }, "could not clean up after the order; the orphan sweep will");
+    }
   }
 
   async #execute(job: OrderJob, signal: AbortSignal, log: Logger): Promise<DossierOutcome> {

@@ -22,5 +22,10 @@ export interface ExecutionContext {
 export interface Executor {
   readonly kind: string;
   run(order: OrderName, dossiers: readonly Dossier[], context: ExecutionContext): Promise<DossierOutcome[]>;
+  /**
+   * Called once the outcomes of `run` are recorded, successful or not: frees
+   * what the run left for a resumed attempt to find (a Kubernetes Job).
+   */
+  cleanUp?(order: OrderName, dossiers: readonly Dossier[]): Promise<void>;
   close(): Promise<void>;
 }

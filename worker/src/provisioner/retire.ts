@@ -1,4 +1,5 @@
-import { rename } from "node:fs/promises";
+import { mkdir, rename } from "node:fs/promises";
+import path from "node:path";
 import type { Dossier, OrderResult } from "@moneypenny/shared";
 import { childPath, lstatIfExists, requireDirectory } from "./homePath.js";
 import { fromFsError, permanent } from "./provisionError.js";
@@ -18,6 +19,12 @@ export async function retire(dossier: Dossier, settings: ProvisionerSettings, no
   if (existing.isSymbolicLink()) throw permanent(`${home} is a symbolic link; refusing to archive it. Remove it by hand.`);
   if (!existing.isDirectory()) throw permanent(`${home} is not a directory; refusing to archive it. Move it away by hand.`);
 
+  if (path.dirname(settings.archiveRoot) === settings.homeRoot && (await lstatIfExists(settings.archiveRoot)) === undefined) {
+    // An archive kept inside the homes volume (a dot name, never a user's) is made on first use.
+    await mkdir(settings.archiveRoot, { mode: 0o700 }).catch((error: unknown) => {
+      throw fromFsError(error, `create ${settings.archiveRoot}`);
+    });
+  }
   await requireDirectory(settings.archiveRoot, "MONEYPENNY_ARCHIVE_ROOT");
   const archive = await freeArchivePath(settings.archiveRoot, dossier.username, now);
   try {
