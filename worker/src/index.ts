@@ -8,3 +8,7 @@ export { provision } from "./provisioner/provision.js";
 export { ProvisionError } from "./provisioner/provisionError.js";
 export { provisionerSettings, runningAsRoot, type ProvisionerSettings } from "./provisioner/provisionerSettings.js";
 export { retire } from "./provisioner/retire.js";
+export { KubernetesExecutor } from "./executors/kubernetes/kubernetesExecutor.js";
+export { orderJobName, renderOrderManifests } from "./executors/kubernetes/jobManifest.js";
+export { defaultOrders, loadOrders, OrdersError, parseOrders, type Orders } from "./executors/kubernetes/orders.js";
+export { OrphanSweeper } from "./executors/kubernetes/orphanSweeper.js";
