@@ -1,5 +1,6 @@
 # syntax=docker/dockerfile:1
-# One build, one image per process: `--target api` and `--target worker`.
+# One build, one image per role: `--target api`, `--target worker`, and
+# `--target provisioner` (the container the kubernetes executor runs for each order).
 
 FROM node:22-bookworm-slim AS build
 WORKDIR /app
@@ -38,3 +39,10 @@ FROM runtime AS worker
 RUN mkdir -p /srv/moneypenny/homes /srv/moneypenny/archive
 ENV MONEYPENNY_HOME_ROOT=/srv/moneypenny/homes MONEYPENNY_ARCHIVE_ROOT=/srv/moneypenny/archive
 CMD ["node", "worker/dist/main.js"]
+
+FROM runtime AS provisioner
+# Runs as root inside the order's Job, with every capability dropped but
+# CHOWN, DAC_OVERRIDE and FOWNER and a read-only root filesystem (see the
+# kubernetes executor's default orders). It reads the dossier and prints one
+# JSON line; the order ("commission" or "retire") is its argument.
+ENTRYPOINT ["node", "worker/dist/provisioner/cli.js"]

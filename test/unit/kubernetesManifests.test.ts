@@ -107,3 +107,13 @@ test("a bad orders file is refused with a message naming the key and why", (t) =
   }
   t.throws(() => defaultOrders({ ...settings, homesVolume: undefined }, DEFAULT_IDENTITY_RULES, 0o700), { message: /MONEYPENNY_HOMES_VOLUME/ });
 });
+
+test("the example orders file in deploy/ is valid, and its pods pass the baseline level", async (t) => {
+  const { readFile } = await import("node:fs/promises");
+  const text = await readFile(new URL("../../deploy/orders.example.yaml", import.meta.url), "utf8");
+  const orders = parseOrders(text, "deploy/orders.example.yaml");
+  for (const order of ["commission", "retire"] as const) {
+    const { job } = renderOrderManifests(order, dossier, orders, jobSettings, "j");
+    t.deepEqual(baselineViolations(job.spec!.template.spec!), [], order);
+  }
+});
