@@ -41,12 +41,20 @@ async function startPrivateRedis(url: string): Promise<void> {
   const dir = path.join(data, "redis");
   await mkdir(dir, { recursive: true });
   console.log(`No Redis answers at ${url}: starting a private redis-server (AOF on, data in ${path.relative(root, dir)}).`);
+  // Its own process group: Ctrl-C reaches the API and the worker, and Redis is stopped after them.
   const child = spawn(
     "redis-server",
     ["--port", port || "6379", "--bind", "127.0.0.1", "--dir", dir, "--appendonly", "yes", "--save", "", "--maxmemory-policy", "noeviction"],
-    { stdio: ["ignore", "ignore", "inherit"] },
+    { stdio: ["ignore", "ignore", "inherit"], detached: true },
   );
+  const failed = new Promise<never>((_, reject) =>
+    child.once("error", (error) =>
+      reject(new Error(`cannot start redis-server (${error.message}): install it (sudo apt-get install redis-server), or point REDIS_URL at a running Redis`)),
+    ),
+  );
+  failed.catch(() => undefined);
   children.push(child);
+  await Promise.race([new Promise((resolve) => child.once("spawn", resolve)), failed]);
   for (let i = 0; i < 50 && !(await redisAnswers(url)); i++) {
     if (child.exitCode !== null) throw new Error(`redis-server exited with code ${child.exitCode}`);
     await new Promise((resolve) => setTimeout(resolve, 100));

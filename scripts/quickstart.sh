@@ -3,6 +3,6 @@
 # on their embedded defaults (see scripts/devServer.ts). Ctrl-C stops everything.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/ensure-deps.sh
+bash scripts/ensure-deps.sh --redis-optional
 npm run --silent build
 exec node --import tsx scripts/devServer.ts

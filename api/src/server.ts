@@ -10,6 +10,8 @@ import { OrderWaiter } from "./services/orderWaiter.js";
 export interface ApiServer {
   /** Base URL, e.g. http://127.0.0.1:8080 */
   url: string;
+  /** The long polls, for observing them. */
+  waiter: OrderWaiter;
   /** Stops accepting, answers pending long polls, closes Redis. */
   close(): Promise<void>;
 }
@@ -20,8 +22,9 @@ export async function startApiServer(config: ApiConfig, log: Logger): Promise<Ap
   const subscriber = connectRedis(config.redisUrl, "subscriber", "moneypenny-api-events", log);
   const store = new UserRecordStore(redis, config.queue.prefix);
   const queue = new Queue<OrderJobData, OrderJobReturn>(QUEUE_NAME, { connection: redis, prefix: config.queue.prefix });
-  queue.on("error", (error) => log.error({ err: error }, "queue error"));
-  const waiter = await OrderWaiter.start(subscriber, store, log);
+  // Connection errors are logged once per outage by connectRedis; BullMQ repeats them here.
+  queue.on("error", (error) => log.debug({ err: error }, "queue error"));
+  const waiter = OrderWaiter.start(subscriber, store, log);
   const orders = new OrderService(store, queue, config.queue);
   const app = createApp({ config, log, verifier: new Hs256TokenVerifier(config.auth), orders, waiter });
 
@@ -35,6 +38,7 @@ export async function startApiServer(config: ApiConfig, log: Logger): Promise<Ap
 
   return {
     url: `http://${host}:${port}`,
+    waiter,
     async close() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       await waiter.close();

@@ -5,9 +5,14 @@ import type { Env } from "@moneypenny/shared";
 
 const root = path.resolve(import.meta.dirname, "../..");
 
-/** A Node process running a TypeScript entry point from source, as the test runner does. */
-export function spawnTs(entry: string, env: Env, args: readonly string[] = []): ChildProcess {
-  return spawn(process.execPath, ["--import=tsx", "--conditions=source", path.join(root, entry), ...args], {
+/**
+ * A Node process running a TypeScript entry point from source, as the test
+ * runner does; `wrapper` runs it through another command (e.g. setpriv).
+ */
+export function spawnTs(entry: string, env: Env, args: readonly string[] = [], wrapper: readonly string[] = []): ChildProcess {
+  const argv = [process.execPath, "--import=tsx", "--conditions=source", path.join(root, entry), ...args];
+  const [command, ...rest] = [...wrapper, ...argv];
+  return spawn(command!, rest, {
     env: { PATH: process.env["PATH"], ...env },
     stdio: ["pipe", "pipe", "pipe"],
   });

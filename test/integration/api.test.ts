@@ -1,3 +1,4 @@
+import { once } from "node:events";
 import { readdir, stat } from "node:fs/promises";
 import path from "node:path";
 import test from "ava";
@@ -290,9 +291,11 @@ test.serial("wait is woken by the order settling, not by polling (within 200 ms)
   const started = mp.executor!.nextStart();
   await mp.request("POST", "/moneypenny/users", { body: dossier });
   await started;
+  let sleeps = 0;
+  mp.api.waiter.events.on("blocked", () => sleeps++);
+  const asleep = once(mp.api.waiter.events, "blocked");
   const waiting = mp.request("GET", "/moneypenny/users/bob/wait?timeout=60");
-  // Let the long poll reach the API and subscribe before the order settles.
-  await new Promise((resolve) => setImmediate(resolve));
+  await asleep; // the long poll has read the record and is waiting for an event
   const released = performance.now();
   mp.executor!.release();
   const response = await waiting;
@@ -300,7 +303,24 @@ test.serial("wait is woken by the order settling, not by polling (within 200 ms)
   t.log(`woken ${latency.toFixed(1)} ms after the order was released`);
   t.is(response.status, 307);
   t.is((await mp.status("bob")).body["status"], "active");
+  t.is(sleeps, 1, "it slept once, until the event: no polling");
   t.true(latency < 200);
+});
+
+test("the wait time-out is capped by MONEYPENNY_WAIT_TIMEOUT", async (t) => {
+  const mp = await deployment(t, { worker: false, env: { MONEYPENNY_WAIT_TIMEOUT: "1" } });
+  await mp.request("POST", "/moneypenny/users", { body: dossier });
+  const started = Date.now();
+  t.is(await mp.wait("bob", 3600), 307);
+  const waited = Date.now() - started;
+  t.true(waited >= 900 && waited < 3000, `waited ${waited} ms`);
+});
+
+test("an empty JSON body is a 400 that says so", async (t) => {
+  const mp = await deployment(t, { worker: false });
+  const response = await mp.request("POST", "/moneypenny/users", { headers: { "content-type": "application/json", "content-length": "0" } });
+  t.is(response.status, 400);
+  t.regex((await errorOf(response)).message, /empty/);
 });
 
 test("redirects use X-Forwarded-Proto/Host only when MONEYPENNY_TRUST_PROXY is set", async (t) => {

@@ -1,4 +1,6 @@
 import test from "ava";
+import { UnrecoverableError, Worker } from "bullmq";
+import { QUEUE_NAME } from "@moneypenny/shared";
 import { Deployment } from "../helpers/deployment.js";
 import { RedisServer } from "../helpers/redisServer.js";
 
@@ -113,4 +115,25 @@ test("an old job retried after a newer order changes nothing", async (t) => {
   t.is(result.outcome, "superseded");
   t.is((await mp.status("hana")).status, 404, "the retired user stays forgotten");
   t.is(mp.executor!.runs.filter((r) => r.order === "commission").length, 2);
+});
+
+test("a job that failed without its record hearing of it is noticed by the next POST, which then tries again", async (t) => {
+  const { redis, mp } = await setUp(t, { worker: false });
+  await mp.request("POST", "/moneypenny/users", { body: dossier });
+  // A bare worker fails the job the way BullMQ's stalled-job limit does: without our processor.
+  const events = await mp.queueEvents();
+  t.teardown(() => events.close());
+  const bare = new Worker(QUEUE_NAME, async () => {
+    throw new UnrecoverableError("job stalled more than allowable limit");
+  }, { connection: { host: "127.0.0.1", port: redis.port, maxRetriesPerRequest: null }, prefix: mp.env["MONEYPENNY_QUEUE_PREFIX"]! });
+  const job = (await mp.queue.getJob("commission-hana-1"))!;
+  await t.throwsAsync(job.waitUntilFinished(events));
+  await bare.close();
+  t.is((await mp.status("hana")).body["status"], "commissioning", "the record did not hear of it");
+
+  t.is((await mp.request("POST", "/moneypenny/users", { body: dossier })).status, 303);
+  t.like((await mp.status("hana")).body, { status: "commissioning", job_id: "commission-hana-2" });
+  await mp.startWorker();
+  await mp.wait("hana");
+  t.is((await mp.status("hana")).body["status"], "active");
 });

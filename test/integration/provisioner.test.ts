@@ -1,9 +1,10 @@
 import { execFileSync } from "node:child_process";
-import { chown, lstat, mkdir, readdir, readFile, stat, symlink, writeFile } from "node:fs/promises";
+import { chmod, chown, lstat, mkdir, readdir, readFile, rm, stat, symlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import test from "ava";
 import { commission, ProvisionError, retire } from "@moneypenny/worker";
 import { asRoot, isRoot, provisionerSandbox } from "../helpers/filesystem.js";
+import { exitOf, spawnTs } from "../helpers/processes.js";
 
 const alice = { username: "alice", uid: 2001, gid: 2002, groups: [] };
 
@@ -81,6 +82,40 @@ asRoot(test)("an empty home with the wrong owner is given to the user, with a wa
   const st = await stat(home);
   t.is(st.uid, 2001);
   t.is(st.gid, 2002);
+});
+
+asRoot(test)("the owner is uid and gid: a home with the user's uid but another group is refused if not empty, fixed if empty", async (t) => {
+  const s = await provisionerSandbox(t);
+  const home = path.join(s.homeRoot, "alice");
+  await mkdir(home);
+  await writeFile(path.join(home, "file"), "x");
+  await chown(home, 2001, 9999);
+  const error = await t.throwsAsync(commission(alice, s), { instanceOf: ProvisionError });
+  t.regex(error.message, /uid 2001 gid 9999/);
+  await rm(path.join(home, "file"));
+  await chmod(home, 0o777);
+  const fixed = await commission(alice, s);
+  t.is(fixed.action, "owner-fixed");
+  const st = await stat(home);
+  t.is(st.gid, 2002);
+  t.is(st.mode & 0o7777, 0o700, "the mode is set too");
+});
+
+asRoot(test)("EPERM on chown is a permanent failure that names missing privilege and root squash, and leaves nothing behind", async (t) => {
+  const s = await provisionerSandbox(t);
+  await chmod(s.dir, 0o755);
+  await chown(s.homeRoot, 65534, 65534);
+  // The provisioner, with ownership on, as an unprivileged user: chown really fails.
+  const child = spawnTs("test/fixtures/commissionAs.ts", {}, [JSON.stringify({ ...s, applyOwnership: true }), JSON.stringify(alice)], ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]);
+  let stdout = "";
+  child.stdout!.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+  await exitOf(child);
+  const answer = JSON.parse(stdout) as { permanent: boolean; message: string };
+  t.true(answer.permanent);
+  t.regex(answer.message, /EPERM/);
+  t.regex(answer.message, /root_squash/);
+  t.regex(answer.message, /privilege/);
+  t.deepEqual(await readdir(s.homeRoot), [], "no staging directory left behind");
 });
 
 asRoot(test)("a non-empty home with the wrong owner is refused for good, naming the owner", async (t) => {

@@ -3,6 +3,9 @@ import { connectRedis, QUEUE_NAME, UserRecordStore, type Logger, type OrderJobDa
 import type { Executor } from "./executors/executor.js";
 import { OrderProcessor } from "./orderProcessor.js";
 
+/** BullMQ's reason for failing a job that lost its worker more than maxStalledCount times. */
+const STALLED_LIMIT_MESSAGE = "job stalled more than allowable limit";
+
 /**
  * The BullMQ worker that consumes the order queue, and its orderly shutdown:
  * stop taking jobs, let the active ones finish within a grace period, then
@@ -34,7 +37,7 @@ export class OrderWorker {
     // user record must still say so.
     worker.on("failed", (job, error) => {
       if (job === undefined || job.id === undefined || job.finishedOn === undefined) return;
-      if (!error.message.includes("stalled")) return;
+      if (error.message !== STALLED_LIMIT_MESSAGE) return;
       const message = `the worker running this order stopped too often (${error.message}); retry the job once the workers are healthy`;
       store.recordFailure(job.data.dossier.username, job.id, message, true).catch((e: unknown) => log.error({ err: e }, "could not record a stalled job"));
     });

@@ -11,6 +11,7 @@ export async function readJsonBody(ctx: Context, maxBytes: number, optional = fa
   const hasBody = (length !== "" && length !== "0") || ctx.get("transfer-encoding") !== "";
   if (!hasBody) {
     if (optional) return undefined;
+    if (ctx.is("application/json", "+json")) throw new HttpError(400, "invalid_json", "the body is empty; send the JSON document", "body");
     throw new HttpError(415, "unsupported_media_type", "a JSON body is required (Content-Type: application/json)", "body");
   }
   if (!ctx.is("application/json", "+json")) {
@@ -25,6 +26,7 @@ export async function readJsonBody(ctx: Context, maxBytes: number, optional = fa
     if (size > maxBytes) throw tooLarge(maxBytes);
     chunks.push(chunk);
   }
+  if (size === 0) throw new HttpError(400, "invalid_json", "the body is empty; send the JSON document", "body");
   let text: string;
   try {
     text = new TextDecoder("utf-8", { fatal: true }).decode(Buffer.concat(chunks));

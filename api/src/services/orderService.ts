@@ -32,7 +32,10 @@ export class OrderService {
   }
 
   async commission(dossier: Dossier, requestId: string): Promise<void> {
-    const decision = await this.store.beginCommission(dossier);
+    let decision = await this.store.beginCommission(dossier);
+    if (decision.kind === "in-progress" && (await this.#settleFinishedJob(dossier.username, decision.jobId))) {
+      decision = await this.store.beginCommission(dossier);
+    }
     if (decision.kind === "conflict") {
       throw new OrderConflictError(
         dossier.username,
@@ -45,10 +48,34 @@ export class OrderService {
   }
 
   async retire(username: string, requestId: string): Promise<void> {
-    const decision = await this.store.beginRetire(username);
+    let decision = await this.store.beginRetire(username);
+    if (decision.kind === "in-progress" && (await this.#settleFinishedJob(username, decision.jobId))) {
+      decision = await this.store.beginRetire(username);
+    }
     if (decision.kind === "unknown") throw new UnknownUserError(username);
     if (decision.kind === "conflict") throw new OrderConflictError(username, decision.status, decision.jobId, "a commission is in progress");
     await this.#enqueue("retire", decision, requestId);
+  }
+
+  /**
+   * The record says an order is in progress, but its job may have finished
+   * without the record hearing of it (a worker that died between the two, a
+   * job failed by BullMQ's stalled-job limit). Then the job's own outcome is
+   * recorded now, so the user is not stuck; answers whether it did so.
+   */
+  async #settleFinishedJob(username: string, jobId: string): Promise<boolean> {
+    const job = await this.queue.getJob(jobId);
+    if (job === undefined) return false;
+    const state = await job.getState();
+    if (state === "failed") {
+      await this.store.recordFailure(username, jobId, job.failedReason || "the order's job failed", true);
+      return true;
+    }
+    if (state === "completed" && job.returnvalue?.outcome === "done") {
+      await this.store.recordSuccess(username, jobId, job.returnvalue.result);
+      return true;
+    }
+    return false;
   }
 
   // Both a new order and one already in progress are (re-)added: the job id is

@@ -1,3 +1,4 @@
+import { EventEmitter } from "node:events";
 import type { Redis } from "ioredis";
 import { isInProgress, parseUserEvent, type Logger, type UserRecordStore } from "@moneypenny/shared";
 
@@ -38,13 +39,15 @@ export class OrderWaiter {
   readonly #wakeups = new Map<string, Set<Wakeup>>();
   #closed = false;
   readonly #closing = new AbortController();
+  /** Emits `blocked` (username) each time a long poll goes to sleep until an event. */
+  readonly events = new EventEmitter();
 
   private constructor(
     private readonly subscriber: Redis,
     private readonly store: UserRecordStore,
   ) {}
 
-  static async start(subscriber: Redis, store: UserRecordStore, log: Logger): Promise<OrderWaiter> {
+  static start(subscriber: Redis, store: UserRecordStore, log: Logger): OrderWaiter {
     const waiter = new OrderWaiter(subscriber, store);
     subscriber.on("message", (_channel: string, message: string) => {
       const event = parseUserEvent(message);
@@ -58,7 +61,9 @@ export class OrderWaiter {
       }
       connectedBefore = true;
     });
-    await subscriber.subscribe(store.eventsChannel);
+    // Not awaited: the API must start, and answer 503, while Redis is away;
+    // ioredis subscribes as soon as it connects.
+    subscriber.subscribe(store.eventsChannel).catch((error: unknown) => log.error({ err: error }, "cannot subscribe to user events"));
     return waiter;
   }
 
@@ -85,6 +90,7 @@ export class OrderWaiter {
         // Listening before reading: a change between the read and the wait still wakes us.
         const record = await this.store.get(username);
         if (record === undefined || !isInProgress(record.status)) return "settled";
+        this.events.emit("blocked", username);
         const woke = await Promise.race([wakeup.next().then(() => undefined), stop]);
         if (woke !== undefined) return woke;
       }

@@ -28,31 +28,35 @@ export async function commission(dossier: Dossier, settings: ProvisionerSettings
   if (existing.isSymbolicLink()) throw permanent(`${home} is a symbolic link; refusing to follow it. Remove it, then retry.`);
   if (!existing.isDirectory()) throw permanent(`${home} exists and is not a directory; move it away, then retry.`);
 
-  if (existing.uid === owner.uid) {
-    if (existing.gid !== owner.gid) {
-      warnings.push(`${home} has group ${existing.gid}, not the user's primary group ${owner.gid}; left as it is`);
-    }
+  if (existing.uid === owner.uid && existing.gid === owner.gid) {
     return { username: dossier.username, action: "already-existed", message: `${home} already existed; nothing changed`, path: home, warnings };
   }
 
   const handle = await openDirectoryNoFollow(home, existing);
   try {
-    const entries = await readdir(home).catch((error: unknown) => {
+    // List through the descriptor, not the path: what is checked for
+    // emptiness is then surely the directory whose owner changes.
+    const entries = await readdir(`/proc/self/fd/${handle.fd}`).catch((error: unknown) => {
       throw fromFsError(error, `list ${home}`);
     });
     if (entries.length > 0) {
       throw permanent(
-        `${home} exists, is owned by uid ${existing.uid} gid ${existing.gid} instead of the user (uid ${owner.uid}), ` +
+        `${home} exists, is owned by uid ${existing.uid} gid ${existing.gid} instead of the user (uid ${owner.uid} gid ${owner.gid}), ` +
           `and is not empty; refusing to give someone else's files to ${dossier.username}. Check who owns it, then fix it by hand.`,
       );
     }
     await handle.chown(owner.uid, owner.gid).catch((error: unknown) => {
-      throw fromFsError(error, `chown ${home} to ${owner.uid}:${owner.gid}`);
+      throw fromFsError(error, `chown ${home} to ${owner.uid}:${owner.gid}`, true);
+    });
+    await handle.chmod(settings.homeMode).catch((error: unknown) => {
+      throw fromFsError(error, `chmod ${home}`);
     });
   } finally {
     await handle.close();
   }
-  warnings.push(`${home} was empty and owned by uid ${existing.uid} gid ${existing.gid}; changed its owner to ${owner.uid}:${owner.gid}`);
+  warnings.push(
+    `${home} was empty and owned by uid ${existing.uid} gid ${existing.gid}; changed its owner to ${owner.uid}:${owner.gid} and its mode to 0${settings.homeMode.toString(8)}`,
+  );
   return { username: dossier.username, action: "owner-fixed", message: `fixed the owner of the empty ${home}`, path: home, warnings };
 }
 
@@ -66,6 +70,17 @@ async function createHome(home: string, dossier: Dossier, settings: ProvisionerS
   } catch (error) {
     throw fromFsError(error, `create ${staging}`);
   }
+  try {
+    await fillStaging(staging, dossier, settings, warnings);
+    await rename(staging, home);
+  } catch (error) {
+    // Never leave a half-made home behind; the next attempt starts afresh anyway.
+    await rm(staging, { recursive: true, force: true }).catch(() => undefined);
+    throw fromFsError(error, `rename ${staging} to ${home}`);
+  }
+}
+
+async function fillStaging(staging: string, dossier: Dossier, settings: ProvisionerSettings, warnings: string[]): Promise<void> {
   const handle = await openDirectoryNoFollow(staging);
   try {
     const owner = settings.applyOwnership ? { uid: dossier.uid, gid: dossier.gid } : undefined;
@@ -75,15 +90,12 @@ async function createHome(home: string, dossier: Dossier, settings: ProvisionerS
     });
     if (owner !== undefined) {
       await handle.chown(owner.uid, owner.gid).catch((error: unknown) => {
-        throw fromFsError(error, `chown ${staging} to ${owner.uid}:${owner.gid}`);
+        throw fromFsError(error, `chown ${staging} to ${owner.uid}:${owner.gid}`, true);
       });
     }
   } finally {
     await handle.close();
   }
-  await rename(staging, home).catch((error: unknown) => {
-    throw fromFsError(error, `rename ${staging} to ${home}`);
-  });
 }
 
 function currentOwner(): Owner {

@@ -32,7 +32,7 @@ export async function lstatIfExists(target: string): Promise<Stats | undefined> 
 
 /** Checks a configured root exists and is a directory; `variable` names its setting. */
 export async function requireDirectory(root: string, variable: string): Promise<void> {
-  const stats = await lstatIfExists(root).catch(() => undefined);
+  const stats = await lstatIfExists(root);
   if (stats === undefined) throw permanent(`${variable} ${root} does not exist; create it or correct ${variable}`);
   if (stats.isSymbolicLink()) {
     // An operator may mount the root behind a link; resolve it once, here only.

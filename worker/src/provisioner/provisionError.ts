@@ -21,12 +21,15 @@ export function permanent(message: string): ProvisionError {
 // pass, and is retried with backoff.
 const PERMANENT_CODES = new Set(["EPERM", "EACCES", "EROFS", "ENOTDIR", "ELOOP", "EXDEV", "ENAMETOOLONG", "EINVAL", "EISDIR"]);
 
-/** Turns a filesystem error into a ProvisionError that says what was being done. */
-export function fromFsError(error: unknown, doing: string): ProvisionError {
+/**
+ * Turns a filesystem error into a ProvisionError that says what was being
+ * done. `ownership` marks a chown: its EPERM means missing privilege.
+ */
+export function fromFsError(error: unknown, doing: string, ownership = false): ProvisionError {
   if (error instanceof ProvisionError) return error;
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   const detail = error instanceof Error ? error.message : String(error);
-  if (code === "EPERM" && doing.startsWith("chown")) {
+  if (code === "EPERM" && ownership) {
     return permanent(
       `${doing}: operation not permitted (EPERM). The provisioner lacks the privilege to change ownership: ` +
         `it must run as root with CAP_CHOWN, and an NFS export must not squash root (root_squash); ${detail}`,

@@ -39,9 +39,13 @@ export async function copySkeleton(source: string, target: string, owner: Owner 
         warnings.push(`skipped ${from} from the skeleton: not a file, directory or link`);
         continue;
       }
-      if (owner !== undefined) await lchown(to, owner.uid, owner.gid);
     } catch (error) {
       throw fromFsError(error, `copy skeleton ${from} to ${to}`);
+    }
+    if (owner !== undefined) {
+      await lchown(to, owner.uid, owner.gid).catch((error: unknown) => {
+        throw fromFsError(error, `chown ${to} to ${owner.uid}:${owner.gid}`, true);
+      });
     }
   }
 }
