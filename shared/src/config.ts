@@ -143,6 +143,7 @@ const workerVariables = {
   MONEYPENNY_HOMES_VOLUME: optionalText,
   MONEYPENNY_K8S_NAMESPACE: optionalText,
   MONEYPENNY_K8S_SERVICE_ACCOUNT_ROOT: text(""),
+  KUBECONFIG: optionalText,
   MONEYPENNY_JOB_ACTIVE_DEADLINE_SECONDS: integer(1, 86400, 300),
   MONEYPENNY_JOB_TTL_SECONDS: integer(0, 7 * 86400, 3600),
   MONEYPENNY_ORDER_TIMEOUT_SECONDS: integer(1, 86400, 360),
@@ -188,6 +189,8 @@ export interface KubernetesSettings {
   namespace: string | undefined;
   /** Prefix of the in-cluster service-account files ("" in a real pod). */
   serviceAccountRoot: string;
+  /** The kubeconfig to use outside a pod. */
+  kubeconfig: string | undefined;
   activeDeadlineSeconds: number;
   ttlSecondsAfterFinished: number;
   orderTimeoutMs: number;
@@ -280,6 +283,7 @@ export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
       homesVolume: v.MONEYPENNY_HOMES_VOLUME,
       namespace: v.MONEYPENNY_K8S_NAMESPACE,
       serviceAccountRoot: v.MONEYPENNY_K8S_SERVICE_ACCOUNT_ROOT,
+      kubeconfig: v.KUBECONFIG,
       activeDeadlineSeconds: v.MONEYPENNY_JOB_ACTIVE_DEADLINE_SECONDS,
       ttlSecondsAfterFinished: v.MONEYPENNY_JOB_TTL_SECONDS,
       orderTimeoutMs: v.MONEYPENNY_ORDER_TIMEOUT_SECONDS * 1000,

@@ -6,18 +6,21 @@ export interface RunningService {
 }
 
 /**
- * The life of a Moneypenny process: load the configuration (a bad one exits 2
- * with one message naming every bad variable), start, and on SIGTERM or SIGINT
- * close in order and exit 0 (1 if closing fails).
+ * The life of a Moneypenny process: load the configuration and start (a bad
+ * configuration, found by either, exits 2 with one message naming every bad
+ * variable), and on SIGTERM or SIGINT close in order and exit 0 (1 if closing fails).
  */
 export async function runService<C extends { logLevel: string }>(
   name: string,
   loadConfig: () => C,
   start: (config: C, log: Logger) => Promise<RunningService>,
 ): Promise<void> {
-  let config: C;
+  let service: RunningService;
+  let log: Logger;
   try {
-    config = loadConfig();
+    const config = loadConfig();
+    log = createLogger(name, config.logLevel);
+    service = await start(config, log);
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`${name}: ${error.message}\n`);
@@ -25,8 +28,6 @@ export async function runService<C extends { logLevel: string }>(
     }
     throw error;
   }
-  const log = createLogger(name, config.logLevel);
-  const service = await start(config, log);
   const stop = (signal: string) => {
     log.info({ signal }, "shutting down");
     service.close().then(

@@ -103,7 +103,7 @@ test("a bad orders file is refused with a message naming the key and why", (t) =
   for (const [text, message] of cases) {
     const error = t.throws(() => parseOrders(text, "orders.yaml"), { instanceOf: OrdersError });
     t.regex(error.message, message);
-    t.regex(error.message, /^orders\.yaml: /);
+    t.regex(error.message, /- orders\.yaml: /);
   }
   t.throws(() => defaultOrders({ ...settings, homesVolume: undefined }, DEFAULT_IDENTITY_RULES, 0o700), { message: /MONEYPENNY_HOMES_VOLUME/ });
 });

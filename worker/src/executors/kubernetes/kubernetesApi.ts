@@ -23,8 +23,8 @@ export function connectKubernetes(settings: KubernetesSettings, env: NodeJS.Proc
   const inCluster = env["KUBERNETES_SERVICE_HOST"] !== undefined && existsSync(`${accountDir}/token`);
   if (inCluster) {
     kc.loadFromCluster(settings.serviceAccountRoot);
-  } else if (env["KUBECONFIG"]) {
-    kc.loadFromFile(env["KUBECONFIG"]);
+  } else if (settings.kubeconfig !== undefined) {
+    kc.loadFromFile(settings.kubeconfig);
   } else {
     throw new Error("the kubernetes executor needs cluster access: run in a pod with a service account, or set KUBECONFIG");
   }

@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import type { V1Container, V1Volume } from "@kubernetes/client-node";
 import { parse } from "yaml";
 import { z } from "zod";
-import type { IdentityRules, KubernetesSettings, OrderName } from "@moneypenny/shared";
+import { ConfigError, type IdentityRules, type KubernetesSettings, type OrderName } from "@moneypenny/shared";
 
 /**
  * Standing orders: what runs, in the cluster, for each order. The last
@@ -15,9 +15,10 @@ export interface Orders {
   volumes: V1Volume[];
 }
 
-export class OrdersError extends Error {
+/** A bad orders file or default-orders setting: like a bad variable, it stops the worker at start-up. */
+export class OrdersError extends ConfigError {
   constructor(message: string) {
-    super(message);
+    super([message]);
     this.name = "OrdersError";
   }
 }
