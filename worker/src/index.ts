@@ -12,3 +12,5 @@ export { KubernetesExecutor } from "./executors/kubernetes/kubernetesExecutor.js
 export { orderJobName, renderOrderManifests } from "./executors/kubernetes/jobManifest.js";
 export { defaultOrders, loadOrders, OrdersError, parseOrders, type Orders } from "./executors/kubernetes/orders.js";
 export { OrphanSweeper } from "./executors/kubernetes/orphanSweeper.js";
+export { followJob, jobOutcome } from "./executors/kubernetes/jobFollower.js";
+export { connectKubernetes } from "./executors/kubernetes/kubernetesApi.js";

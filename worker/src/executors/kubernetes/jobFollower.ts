@@ -64,11 +64,12 @@ export function followJob(api: KubernetesApi, name: string, done: JobPredicate, 
     };
     const startWatch = async () => {
       if (settled) return;
-      const started = Date.now();
+      let events = 0;
       watch = await api.watch.watch(
         `/apis/batch/v1/namespaces/${api.namespace}/jobs`,
         { fieldSelector: `metadata.name=${name}`, resourceVersion, allowWatchBookmarks: true, timeoutSeconds: 240 },
         (type: string, object: V1Job) => {
+          events++;
           if (type === "ERROR") return; // e.g. 410 Gone: the stream ends next, and the re-read starts afresh
           if (type === "BOOKMARK") {
             resourceVersion = object.metadata?.resourceVersion ?? resourceVersion;
@@ -79,8 +80,9 @@ export function followJob(api: KubernetesApi, name: string, done: JobPredicate, 
         (error: unknown) => {
           if (settled) return;
           if (error) log.debug({ err: error, job: name }, "Job watch ended");
-          // A stream that fails at once (API down) is retried after a pause, not in a tight loop.
-          const pause = Date.now() - started < 1000 ? Math.min(1000, resyncMs) : 0;
+          // A stream that ended before any event (API down, or a server closing at once) is
+          // retried after a pause, not in a tight loop; the re-read comes first either way.
+          const pause = events === 0 ? Math.min(1000, resyncMs) : 0;
           retryTimer = setTimeout(() => void check().then(startWatch).catch((e: unknown) => finish({ error: e })), pause);
         },
       );

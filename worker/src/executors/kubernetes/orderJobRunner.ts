@@ -61,7 +61,9 @@ export class OrderJobRunner {
     const name = manifests.job.metadata!.name!;
     for (;;) {
       try {
-        return await this.api.batch.createNamespacedJob({ namespace: this.api.namespace, body: manifests.job });
+        const created = await this.api.batch.createNamespacedJob({ namespace: this.api.namespace, body: manifests.job });
+        log.info({ job: name }, "Job created");
+        return created;
       } catch (error) {
         if (statusOf(error) !== 409) throw kubernetesFailure(error, `create Job ${name}`);
       }
