@@ -1,4 +1,4 @@
-import { readdir, readFile, stat } from "node:fs/promises";
+import { readdir, readFile, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import test from "ava";
 import { BatchV1Api, CoreV1Api } from "@kubernetes/client-node";
@@ -80,6 +80,26 @@ test("a Job that already exists (409) is adopted, not created twice; a finished 
   t.like((await mp.status("kim")).body, { status: "active", result: { action: "created" } });
   t.is(jobPosts(fake.requests).length, 2, "ours, then the worker's, which was answered 409 and adopted the Job");
   t.deepEqual(fake.jobs(), [], "and deleted it once the result was recorded");
+});
+
+test("a finished Job left by an earlier order (its clean-up lost) is not taken for this order's outcome", async (t) => {
+  const { fake, mp, homes, env } = await kubernetesDeployment(t, redis, { worker: false });
+  const config = loadWorkerConfig(env);
+  const orders = defaultOrders(config.kubernetes, DEFAULT_IDENTITY_RULES, 0o700);
+  const { job, configMap } = renderOrderManifests("commission", { ...dossier, gid: dossier.uid }, orders, { ...config.kubernetes, namespace: fake.namespace }, "commission-kim-0");
+  const created = await fake.kubeConfig().makeApiClient(BatchV1Api).createNamespacedJob({ namespace: fake.namespace, body: job });
+  await fake.kubeConfig().makeApiClient(CoreV1Api).createNamespacedConfigMap({ namespace: fake.namespace, body: configMap(created.metadata!.uid!) });
+  const api = connectKubernetes(config.kubernetes);
+  await followJob(api, job.metadata!.name!, (j) => jobOutcome(j) !== undefined, { signal: new AbortController().signal, resyncMs: 1000, log: createLogger("test", "silent") });
+  // Since then the user was retired: the home is gone.
+  await rm(path.join(homes, "kim"), { recursive: true });
+
+  await mp.request("POST", "/moneypenny/users", { body: dossier });
+  await mp.startWorker();
+  await mp.wait("kim");
+  t.like((await mp.status("kim")).body, { status: "active", result: { action: "created" } });
+  t.true((await stat(path.join(homes, "kim"))).isDirectory(), "the order really ran again");
+  t.true(fake.requests.some((r) => r.method === "DELETE" && r.path.endsWith(`/jobs/${job.metadata!.name}`)));
 });
 
 test("transient API errors (500, 429) are retried by the queue until the order succeeds", async (t) => {

@@ -1,7 +1,7 @@
 import type { V1Job, V1Pod } from "@kubernetes/client-node";
 import type { Logger } from "@moneypenny/shared";
 import { followJob, jobCondition, jobOutcome, readJob } from "./jobFollower.js";
-import { MANAGED_BY, MANAGED_BY_LABEL, type OrderManifests } from "./jobManifest.js";
+import { MANAGED_BY, MANAGED_BY_LABEL, QUEUE_JOB_ANNOTATION, type OrderManifests } from "./jobManifest.js";
 import type { KubernetesApi } from "./kubernetesApi.js";
 import { KubernetesFailure, kubernetesFailure, statusOf } from "./kubernetesFailure.js";
 
@@ -73,8 +73,15 @@ export class OrderJobRunner {
       if (existing.metadata?.labels?.[MANAGED_BY_LABEL] !== MANAGED_BY) {
         throw new KubernetesFailure(`a Job named ${name} exists that Moneypenny did not create; refusing to adopt it`, true, 409);
       }
-      if (existing.metadata?.deletionTimestamp !== undefined) {
-        // Still being deleted after an earlier attempt: wait until it is gone, then create a fresh one.
+      const queueJob = manifests.job.metadata?.annotations?.[QUEUE_JOB_ANNOTATION];
+      const stale = jobOutcome(existing) !== undefined && existing.metadata?.annotations?.[QUEUE_JOB_ANNOTATION] !== queueJob;
+      if (stale) {
+        // Finished for an earlier order (its clean-up was lost): its outcome is not this order's.
+        log.info({ job: name }, "deleting a finished Job left by an earlier order");
+        await this.delete(name);
+      }
+      if (stale || existing.metadata?.deletionTimestamp !== undefined) {
+        // Being deleted: wait until it is gone, then create a fresh one.
         await followJob(this.api, name, (j) => j === undefined, { signal, resyncMs: this.settings.resyncMs, log });
         continue;
       }
