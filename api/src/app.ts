@@ -1,6 +1,8 @@
 import Koa from "koa";
 import type { ApiConfig, Logger } from "@moneypenny/shared";
-import { requireScope } from "./auth/requireScope.js";
+import { authenticate } from "./auth/authenticate.js";
+import { Authorizer } from "./auth/authorizer.js";
+import { FailureLimiter } from "./auth/failureLimiter.js";
 import type { TokenVerifier } from "./auth/tokenVerifier.js";
 import { errorHandler } from "./http/errorHandler.js";
 import { requestContext } from "./http/requestContext.js";
@@ -28,8 +30,9 @@ export function createApp(deps: AppDependencies): Koa {
   const info = serviceInfoRouter();
   app.use(info.routes()).use(info.allowedMethods());
 
-  const users = usersRouter(deps);
-  const authenticated = requireScope(deps.verifier, deps.config.auth.requiredScope);
+  const { auth } = deps.config;
+  const users = usersRouter({ ...deps, authorizer: new Authorizer(auth) });
+  const authenticated = authenticate(deps.verifier, new FailureLimiter(auth.failureLimit, auth.failureWindowSeconds * 1000));
   // Authentication runs only for requests that match one of these routes, so
   // unknown paths still answer 404 and wrong methods 405.
   app.use(async (ctx, next) => (users.match(ctx.path, ctx.method).route ? authenticated(ctx, next) : next()));

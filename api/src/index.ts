@@ -1,4 +1,5 @@
 export { createApp, type AppDependencies } from "./app.js";
 export { mintDevelopmentToken, type DevelopmentTokenOptions } from "./auth/developmentToken.js";
-export { Hs256TokenVerifier, TokenRejected, type TokenVerifier, type VerifiedToken } from "./auth/tokenVerifier.js";
+export { JwtVerifier } from "./auth/jwtVerifier.js";
+export { KeySourceUnavailable, TokenRejected, type TokenVerifier, type VerifiedToken } from "./auth/tokenVerifier.js";
 export { startApiServer, type ApiServer } from "./server.js";

@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { Queue } from "bullmq";
 import { connectRedis, QUEUE_NAME, UserRecordStore, type ApiConfig, type Logger, type OrderJobData, type OrderJobReturn } from "@moneypenny/shared";
 import { createApp } from "./app.js";
-import { Hs256TokenVerifier } from "./auth/tokenVerifier.js";
+import { JwtVerifier } from "./auth/jwtVerifier.js";
 import { OrderService } from "./services/orderService.js";
 import { OrderWaiter } from "./services/orderWaiter.js";
 
@@ -18,6 +18,7 @@ export interface ApiServer {
 
 /** Wires the API's connections and services together and listens. */
 export async function startApiServer(config: ApiConfig, log: Logger): Promise<ApiServer> {
+  const verifier = await JwtVerifier.create(config.auth);
   const redis = connectRedis(config.redisUrl, "request", "moneypenny-api", log);
   const subscriber = connectRedis(config.redisUrl, "subscriber", "moneypenny-api-events", log);
   const store = new UserRecordStore(redis, config.queue.prefix);
@@ -26,7 +27,7 @@ export async function startApiServer(config: ApiConfig, log: Logger): Promise<Ap
   queue.on("error", (error) => log.debug({ err: error }, "queue error"));
   const waiter = OrderWaiter.start(subscriber, store, log);
   const orders = new OrderService(store, queue, config.queue);
-  const app = createApp({ config, log, verifier: new Hs256TokenVerifier(config.auth), orders, waiter });
+  const app = createApp({ config, log, verifier, orders, waiter });
 
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(config.port, config.host, () => resolve(s));

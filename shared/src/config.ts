@@ -89,6 +89,8 @@ const logLevel = z
   .optional()
   .transform((v) => v ?? "info");
 
+const scope = (fallback: string) => text(fallback).refine((s) => !/\s/.test(s), { message: "must be one scope, without spaces" });
+
 const common = {
   REDIS_URL: redisUrl,
   MONEYPENNY_QUEUE_PREFIX: text("{moneypenny}"),
@@ -109,12 +111,23 @@ const apiVariables = {
   ...common,
   MONEYPENNY_HOST: text("0.0.0.0"),
   MONEYPENNY_PORT: integer(0, 65535, 8080),
-  MONEYPENNY_AUTH_SECRET: z
-    .string({ error: "is required: the HS256 key that signs the tokens callers present (at least 32 characters)" })
-    .min(32, { error: "must be at least 32 characters" }),
+  MONEYPENNY_AUTH_SECRET: optionalText.refine((v) => v === undefined || v.length >= 32, { error: "must be at least 32 characters" }),
+  MONEYPENNY_AUTH_JWKS_URL: optionalText.refine((v) => v === undefined || /^https?:\/\//.test(v), { error: "must be an http:// or https:// URL" }),
+  MONEYPENNY_AUTH_JWKS_FILE: directory(undefined),
+  MONEYPENNY_AUTH_ALGORITHMS: optionalText.transform((v) => (v === undefined ? undefined : v.split(",").map((a) => a.trim()).filter(Boolean))),
   MONEYPENNY_AUTH_ISSUER: optionalText,
   MONEYPENNY_AUTH_AUDIENCE: optionalText,
-  MONEYPENNY_REQUIRED_SCOPE: text("admin:provision").refine((s) => !/\s/.test(s), { message: "must be one scope, without spaces" }),
+  MONEYPENNY_AUTH_CLOCK_TOLERANCE: integer(0, 3600, 30),
+  MONEYPENNY_AUTH_MAX_TOKEN_AGE: integer(0, 365 * 86400, 0),
+  MONEYPENNY_AUTH_JWKS_COOLDOWN: integer(0, 86400, 30),
+  MONEYPENNY_AUTH_FAILURE_LIMIT: integer(1, 1_000_000, 20),
+  MONEYPENNY_AUTH_FAILURE_WINDOW: integer(1, 86400, 60),
+  MONEYPENNY_REQUIRED_SCOPE: scope("admin:provision"),
+  MONEYPENNY_OPERATIONS_SCOPE: scope("admin:provision"),
+  MONEYPENNY_SELF_SERVICE_SCOPE: optionalText.refine((s) => s === undefined || !/\s/.test(s), { message: "must be one scope, without spaces" }),
+  MONEYPENNY_SELF_SERVICE_USERNAME_CLAIM: text("sub"),
+  MONEYPENNY_SELF_SERVICE_UID_CLAIM: text("uid_number"),
+  MONEYPENNY_SELF_SERVICE_GID_CLAIM: text("gid_number"),
   MONEYPENNY_WAIT_TIMEOUT: integer(1, 3600, 300),
   MONEYPENNY_TRUST_PROXY: boolean(false),
   MONEYPENNY_MAX_BODY_BYTES: integer(1024, 16 * 1024 * 1024, 64 * 1024),
@@ -167,10 +180,34 @@ interface CommonConfig {
   logLevel: string;
 }
 
+/** Where the keys that sign tokens come from: exactly one is configured. */
+export type KeySource = { kind: "secret"; secret: string } | { kind: "jwks-url"; url: string; cooldownSeconds: number } | { kind: "jwks-file"; path: string };
+
+export interface AuthSettings {
+  keySource: KeySource;
+  /** Algorithms a token may use; undefined: the key source's default. */
+  algorithms: string[] | undefined;
+  issuer: string | undefined;
+  audience: string | undefined;
+  clockToleranceSeconds: number;
+  /** 0: no limit beyond `exp`. */
+  maxTokenAgeSeconds: number;
+  /** Scope that may provision any dossier. */
+  provisionScope: string;
+  /** Scope that may operate the queue (job lists, retries, dashboard). */
+  operationsScope: string;
+  /** Scope that may commission only its own user; undefined: self-service is off. */
+  selfServiceScope: string | undefined;
+  selfServiceClaims: { username: string; uid: string; gid: string };
+  /** Failed authentications allowed per client in a window, before 429. */
+  failureLimit: number;
+  failureWindowSeconds: number;
+}
+
 export interface ApiConfig extends CommonConfig {
   host: string;
   port: number;
-  auth: { secret: string; issuer: string | undefined; audience: string | undefined; requiredScope: string };
+  auth: AuthSettings;
   waitTimeoutSeconds: number;
   trustProxy: boolean;
   maxBodyBytes: number;
@@ -213,13 +250,22 @@ export interface WorkerConfig extends CommonConfig {
   kubernetes: KubernetesSettings;
 }
 
-function parse<S extends z.ZodRawShape>(shape: S, env: Env): z.output<z.ZodObject<S>> {
+/** Parses the variables; `otherProblems` (checks across variables) join the same single message. */
+function parse<S extends z.ZodRawShape>(shape: S, env: Env, otherProblems: string[] = []): z.output<z.ZodObject<S>> {
   const result = z.object(shape).safeParse(env);
-  if (!result.success) {
-    const problems = result.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
-    throw new ConfigError(problems);
-  }
+  const problems = [...(result.success ? [] : result.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`)), ...otherProblems];
+  if (!result.success || problems.length > 0) throw new ConfigError(problems);
   return result.data;
+}
+
+const KEY_SOURCES = ["MONEYPENNY_AUTH_SECRET", "MONEYPENNY_AUTH_JWKS_URL", "MONEYPENNY_AUTH_JWKS_FILE"];
+
+function keySourceProblems(env: Env): string[] {
+  const given = KEY_SOURCES.filter((name) => (env[name] ?? "") !== "");
+  if (given.length === 0) {
+    return ["MONEYPENNY_AUTH_SECRET: one key source is required: MONEYPENNY_AUTH_JWKS_URL, MONEYPENNY_AUTH_JWKS_FILE or (for development) MONEYPENNY_AUTH_SECRET"];
+  }
+  return given.length > 1 ? [`${given.join(", ")}: set only one key source`] : [];
 }
 
 function commonConfig(v: z.output<z.ZodObject<typeof common>>): CommonConfig {
@@ -245,17 +291,36 @@ function commonConfig(v: z.output<z.ZodObject<typeof common>>): CommonConfig {
   };
 }
 
+/** The one key source (keySourceProblems has checked there is exactly one). */
+function keySource(secret: string | undefined, url: string | undefined, file: string | undefined, cooldownSeconds: number): KeySource {
+  if (secret !== undefined) return { kind: "secret", secret };
+  if (url !== undefined) return { kind: "jwks-url", url, cooldownSeconds };
+  return { kind: "jwks-file", path: file! };
+}
+
 export function loadApiConfig(env: Env = process.env): ApiConfig {
-  const v = parse(apiVariables, env);
+  const v = parse(apiVariables, env, keySourceProblems(env));
   return {
     ...commonConfig(v),
     host: v.MONEYPENNY_HOST,
     port: v.MONEYPENNY_PORT,
     auth: {
-      secret: v.MONEYPENNY_AUTH_SECRET,
+      keySource: keySource(v.MONEYPENNY_AUTH_SECRET, v.MONEYPENNY_AUTH_JWKS_URL, v.MONEYPENNY_AUTH_JWKS_FILE, v.MONEYPENNY_AUTH_JWKS_COOLDOWN),
+      algorithms: v.MONEYPENNY_AUTH_ALGORITHMS,
       issuer: v.MONEYPENNY_AUTH_ISSUER,
       audience: v.MONEYPENNY_AUTH_AUDIENCE,
-      requiredScope: v.MONEYPENNY_REQUIRED_SCOPE,
+      clockToleranceSeconds: v.MONEYPENNY_AUTH_CLOCK_TOLERANCE,
+      maxTokenAgeSeconds: v.MONEYPENNY_AUTH_MAX_TOKEN_AGE,
+      provisionScope: v.MONEYPENNY_REQUIRED_SCOPE,
+      operationsScope: v.MONEYPENNY_OPERATIONS_SCOPE,
+      selfServiceScope: v.MONEYPENNY_SELF_SERVICE_SCOPE,
+      selfServiceClaims: {
+        username: v.MONEYPENNY_SELF_SERVICE_USERNAME_CLAIM,
+        uid: v.MONEYPENNY_SELF_SERVICE_UID_CLAIM,
+        gid: v.MONEYPENNY_SELF_SERVICE_GID_CLAIM,
+      },
+      failureLimit: v.MONEYPENNY_AUTH_FAILURE_LIMIT,
+      failureWindowSeconds: v.MONEYPENNY_AUTH_FAILURE_WINDOW,
     },
     waitTimeoutSeconds: v.MONEYPENNY_WAIT_TIMEOUT,
     trustProxy: v.MONEYPENNY_TRUST_PROXY,

@@ -9,7 +9,9 @@ test("defaults are the documented ones", (t) => {
   t.is(api.port, 8080);
   t.is(api.queue.prefix, "{moneypenny}");
   t.is(api.queue.attempts, 5);
-  t.is(api.auth.requiredScope, "admin:provision");
+  t.is(api.auth.provisionScope, "admin:provision");
+  t.is(api.auth.operationsScope, "admin:provision");
+  t.deepEqual(api.auth.keySource, { kind: "secret", secret });
   t.is(api.waitTimeoutSeconds, 300);
   t.false(api.trustProxy);
   t.is(api.maxBodyBytes, 65536);

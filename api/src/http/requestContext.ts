@@ -2,14 +2,27 @@ import { randomUUID } from "node:crypto";
 import type { Middleware } from "koa";
 import type { Logger } from "@moneypenny/shared";
 
+/** Who did what, filled in as the request is authenticated and authorized. */
+export interface AuditRecord {
+  subject?: string | undefined;
+  tokenId?: string | undefined;
+  /** The scope that allowed the action. */
+  scope?: string;
+  /** The user acted on. */
+  username?: string;
+}
+
 export interface RequestState {
   requestId: string;
   log: Logger;
+  audit: AuditRecord;
 }
 
 /**
  * Gives every request an id (the caller's X-Request-Id when it is sane, else a
- * new one), echoes it, and logs one line when the request ends.
+ * new one), echoes it, and writes one audit line when the request ends:
+ * subject, token id, scope used, route, user acted on, client address and
+ * outcome. Never the token itself.
  */
 export function requestContext(log: Logger): Middleware<RequestState> {
   return async (ctx, next) => {
@@ -17,13 +30,28 @@ export function requestContext(log: Logger): Middleware<RequestState> {
     const requestId = /^[\w.-]{1,128}$/.test(offered) ? offered : randomUUID();
     ctx.state.requestId = requestId;
     ctx.state.log = log.child({ requestId });
+    ctx.state.audit = {};
     ctx.set("X-Request-Id", requestId);
     const started = performance.now();
     try {
       await next();
     } finally {
+      const { subject, tokenId, scope, username } = ctx.state.audit;
       ctx.state.log.info(
-        { method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(performance.now() - started) },
+        {
+          audit: {
+            method: ctx.method,
+            route: (ctx as { _matchedRoute?: string })._matchedRoute ?? ctx.path,
+            subject,
+            jti: tokenId,
+            scope,
+            username,
+            client: ctx.ip,
+            status: ctx.status,
+            outcome: ctx.status < 400 ? "accepted" : "refused",
+          },
+          ms: Math.round(performance.now() - started),
+        },
         "request",
       );
     }

@@ -2,20 +2,21 @@ import { Router } from "@koa/router";
 import type { Context } from "koa";
 import { z } from "zod";
 import { dossierSchema, nameSchema, type ApiConfig } from "@moneypenny/shared";
-import type { AuthState } from "../auth/requireScope.js";
+import type { AuthState } from "../auth/authenticate.js";
+import type { Authorizer } from "../auth/authorizer.js";
 import { HttpError } from "../http/httpError.js";
 import { readJsonBody } from "../http/jsonBody.js";
 import { absoluteUrl } from "../http/location.js";
-import type { RequestState } from "../http/requestContext.js";
 import { validate } from "../http/validation.js";
 import { userStatusView } from "../models/userStatus.js";
 import type { OrderService } from "../services/orderService.js";
 import type { OrderWaiter } from "../services/orderWaiter.js";
 
-type State = AuthState & RequestState;
+type State = AuthState;
 
 export interface UsersRouterDependencies {
   config: ApiConfig;
+  authorizer: Authorizer;
   orders: OrderService;
   waiter: OrderWaiter;
 }
@@ -24,7 +25,7 @@ export interface UsersRouterDependencies {
  * The spawner's routes (the old Moneypenny's, compatible): commission, status,
  * wait, retire. Authentication is applied by the caller of this factory.
  */
-export function usersRouter({ config, orders, waiter }: UsersRouterDependencies): Router<State> {
+export function usersRouter({ config, authorizer, orders, waiter }: UsersRouterDependencies): Router<State> {
   const router = new Router<State>({ prefix: "/moneypenny/users" });
   const dossiers = dossierSchema(config.identity);
   const username = nameSchema(config.identity);
@@ -43,17 +44,23 @@ export function usersRouter({ config, orders, waiter }: UsersRouterDependencies)
 
   router.post("/", async (ctx) => {
     const dossier = validate(dossiers, await readJsonBody(ctx, config.maxBodyBytes));
+    ctx.state.audit.username = dossier.username;
+    ctx.state.audit.scope = authorizer.commission(ctx.state.token, dossier).scope;
     await orders.commission(dossier, ctx.state.requestId);
     redirect(ctx, 303, dossier.username);
   });
 
   router.get("/:username", async (ctx) => {
     const name = validate(username, ctx.params["username"], "username");
+    ctx.state.audit.username = name;
+    ctx.state.audit.scope = authorizer.readUser(ctx.state.token, name).scope;
     ctx.body = userStatusView(await orders.status(name));
   });
 
   router.get("/:username/wait", async (ctx) => {
     const name = validate(username, ctx.params["username"], "username");
+    ctx.state.audit.username = name;
+    ctx.state.audit.scope = authorizer.readUser(ctx.state.token, name).scope;
     const { timeout } = validate(waitQuery, ctx.query);
     const seconds = Math.min(timeout ?? config.waitTimeoutSeconds, config.waitTimeoutSeconds);
     // Stop waiting when the client goes away.
@@ -66,6 +73,8 @@ export function usersRouter({ config, orders, waiter }: UsersRouterDependencies)
 
   router.post("/:username/retire", async (ctx) => {
     const name = validate(username, ctx.params["username"], "username");
+    ctx.state.audit.username = name;
+    ctx.state.audit.scope = authorizer.provision(ctx.state.token).scope;
     const body = await readJsonBody(ctx, config.maxBodyBytes, true);
     if (body !== undefined) {
       // The old API took the dossier here; accept it, but it must name this user.

@@ -1,0 +1,64 @@
+import { decodeJwt } from "jose";
+import type { Middleware } from "koa";
+import { HttpError } from "../http/httpError.js";
+import type { RequestState } from "../http/requestContext.js";
+import type { FailureLimiter } from "./failureLimiter.js";
+import { KeySourceUnavailable, TokenRejected, type TokenVerifier, type VerifiedToken } from "./tokenVerifier.js";
+
+export interface AuthState extends RequestState {
+  token: VerifiedToken;
+}
+
+/** Tokens longer than this are refused unread. */
+const MAX_TOKEN_LENGTH = 16 * 1024;
+const CHALLENGE = 'Bearer realm="moneypenny"';
+
+/**
+ * Accepts a request only with `Authorization: Bearer <token>` that verifies
+ * (401 otherwise; 503 when the keys cannot be had). Tokens are read from that
+ * header only, never from the query string or a cookie. What the token may do
+ * is decided per route (Authorizer).
+ */
+export function authenticate(verifier: TokenVerifier, limiter: FailureLimiter): Middleware<AuthState> {
+  return async (ctx, next) => {
+    const header = ctx.get("authorization");
+    const match = /^Bearer +(\S+) *$/i.exec(header);
+    const token = match?.[1];
+    const client = claimedSubject(token) ?? `address:${ctx.ip}`;
+    const wait = limiter.retryAfter(client);
+    if (wait > 0) {
+      throw new HttpError(429, "too_many_failures", `too many failed authentications; try again in ${wait} s`, undefined, { "Retry-After": String(wait) });
+    }
+    if (token === undefined) {
+      limiter.recordFailure(client);
+      throw new HttpError(401, "unauthenticated", "an Authorization: Bearer token is required", undefined, { "WWW-Authenticate": CHALLENGE });
+    }
+    if (token.length > MAX_TOKEN_LENGTH) throw new HttpError(400, "token_too_large", `the token is longer than ${MAX_TOKEN_LENGTH} bytes`);
+    try {
+      ctx.state.token = await verifier.verify(token);
+    } catch (error) {
+      if (error instanceof KeySourceUnavailable) {
+        throw new HttpError(503, "key_source_unavailable", `${error.message}; no token can be checked until they can`, undefined, { "Retry-After": "10" });
+      }
+      if (error instanceof TokenRejected) {
+        limiter.recordFailure(client);
+        throw new HttpError(401, "invalid_token", error.message, undefined, { "WWW-Authenticate": `${CHALLENGE}, error="invalid_token"` });
+      }
+      throw error;
+    }
+    ctx.state.audit.subject = ctx.state.token.subject;
+    ctx.state.audit.tokenId = ctx.state.token.tokenId;
+    await next();
+  };
+}
+
+/** The subject a token claims, unverified: only to count its failures. */
+function claimedSubject(token: string | undefined): string | undefined {
+  if (token === undefined || token.length > MAX_TOKEN_LENGTH) return undefined;
+  try {
+    const sub = decodeJwt(token).sub;
+    return typeof sub === "string" ? `subject:${sub}` : undefined;
+  } catch {
+    return undefined;
+  }
+}
