@@ -1,3 +1,4 @@
+import { once } from "node:events";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Queue } from "bullmq";
@@ -29,6 +30,13 @@ export async function startApiServer(config: ApiConfig, log: Logger): Promise<Ap
   const orders = new OrderService(store, queue, config.queue);
   const app = createApp({ config, log, verifier, orders, waiter });
 
+  // Give Redis a moment so that the first requests are not refused, but start
+  // without it: until it answers, requests get 503 (and the API can be probed).
+  if (redis.status !== "ready") {
+    await once(redis, "ready", { signal: AbortSignal.timeout(5000) }).catch(() =>
+      log.warn("Redis does not answer yet; starting anyway, answering 503 until it does"),
+    );
+  }
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(config.port, config.host, () => resolve(s));
     s.once("error", reject);

@@ -12,7 +12,13 @@ import type { Logger } from "./logger.js";
 export type RedisRole = "request" | "queue" | "subscriber";
 
 export function connectRedis(url: string, role: RedisRole, connectionName: string, log: Logger): Redis {
-  const options: RedisOptions = { connectionName, lazyConnect: false };
+  const options: RedisOptions = {
+    connectionName,
+    lazyConnect: false,
+    // ioredis 6 backs off up to 5 s; an API that answers 503 until then is down
+    // longer than Redis was. Retry at most every second (with jitter) instead.
+    retryStrategy: (times) => Math.min(times * 100, 1000) + Math.floor(Math.random() * 100),
+  };
   if (role === "request") {
     options.enableOfflineQueue = false;
     options.maxRetriesPerRequest = 1;

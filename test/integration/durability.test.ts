@@ -70,7 +70,8 @@ test("while Redis is down the API answers 503 and changes nothing; it recovers b
   t.is((await mp.request("GET", "/moneypenny/users/hana")).status, 503);
   await redis.startProcess();
   await mp.startWorker();
-  t.is((await untilAvailable(() => mp.request("POST", "/moneypenny/users", { body: dossier }))).status, 303);
+  const posted = await untilAvailable(() => mp.request("POST", "/moneypenny/users", { body: dossier }));
+  t.is(posted.status, 303, await posted.clone().text());
   await mp.wait("hana");
   t.is((await mp.status("hana")).body["status"], "active");
 });

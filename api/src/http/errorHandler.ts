@@ -15,7 +15,8 @@ export function errorHandler(log: Logger): Middleware {
       if (ctx.body === undefined && ctx.status >= 400) throw unanswered(ctx.status, ctx.method, ctx.path);
     } catch (caught) {
       const error = toHttpError(caught);
-      if (error.status >= 500) log.error({ err: caught, method: ctx.method, path: ctx.path }, error.message);
+      if (error.status === 503) log.warn({ err: caught, method: ctx.method, path: ctx.path }, error.message);
+      else if (error.status >= 500) log.error({ err: caught, method: ctx.method, path: ctx.path }, error.message);
       ctx.status = error.status;
       ctx.set(error.headers);
       ctx.body = errorBody(error);
