@@ -18,6 +18,8 @@ export interface DeploymentOptions {
   env?: Env;
   /** Start an in-process worker (default true). */
   worker?: boolean;
+  /** Keep the API's log lines (at info level) in `apiLogs`. */
+  captureApiLogs?: boolean;
 }
 
 /**
@@ -34,6 +36,9 @@ export class Deployment {
   readonly queue: Queue;
   readonly redis: Redis;
   readonly store: UserRecordStore;
+  /** The API's log lines, parsed, when `captureApiLogs` was set. */
+  readonly apiLogs: Record<string, unknown>[] = [];
+  #captureApiLogs = false;
 
   private constructor(
     readonly redisServer: RedisServer,
@@ -71,6 +76,7 @@ export class Deployment {
       ...options.env,
     };
     const deployment = new Deployment(redisServer, env, dir);
+    deployment.#captureApiLogs = options.captureApiLogs ?? false;
     await deployment.startApi();
     deployment.token = await mintDevelopmentToken({ secret: TEST_SECRET, scope: SCOPE, expiresIn: "1h" });
     if (options.worker !== false) await deployment.startWorker();
@@ -79,7 +85,11 @@ export class Deployment {
 
   async startApi(): Promise<void> {
     const config = loadApiConfig(this.env);
-    this.api = await startApiServer(config, createLogger("test-api", config.logLevel));
+    const logs = this.apiLogs;
+    const log = this.#captureApiLogs
+      ? createLogger("test-api", "info", { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) })
+      : createLogger("test-api", config.logLevel);
+    this.api = await startApiServer(config, log);
   }
 
   async startWorker(): Promise<ObservedExecutor> {

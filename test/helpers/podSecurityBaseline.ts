@@ -1,4 +1,4 @@
-import type { V1PodSpec } from "@kubernetes/client-node";
+import type { V1PodTemplateSpec } from "@kubernetes/client-node";
 
 // The Pod Security Standards, baseline level (kubernetes.io/docs/concepts/security/pod-security-standards),
 // rule by rule, as an admission controller at that level checks a pod.
@@ -6,9 +6,16 @@ const ALLOWED_CAPABILITIES = new Set(["AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "F
 const SAFE_SYSCTLS = new Set(["kernel.shm_rmid_forced", "net.ipv4.ip_local_port_range", "net.ipv4.ip_unprivileged_port_start", "net.ipv4.tcp_syncookies", "net.ipv4.ping_group_range", "net.ipv4.ip_local_reserved_ports", "net.ipv4.tcp_keepalive_time", "net.ipv4.tcp_fin_timeout", "net.ipv4.tcp_keepalive_intvl", "net.ipv4.tcp_keepalive_probes"]);
 const SELINUX_TYPES = new Set(["", "container_t", "container_init_t", "container_kvm_t", "container_engine_t"]);
 
-/** Every baseline violation in a pod spec; empty when the pod is admitted at baseline. */
-export function baselineViolations(pod: V1PodSpec): string[] {
+/** Every baseline violation in a pod template; empty when the pod is admitted at baseline. */
+export function baselineViolations(template: V1PodTemplateSpec): string[] {
+  const pod = template.spec!;
   const violations: string[] = [];
+  for (const [key, value] of Object.entries(template.metadata?.annotations ?? {})) {
+    if (key.startsWith("container.apparmor.security.beta.kubernetes.io/") && value !== "runtime/default" && !value.startsWith("localhost/")) {
+      violations.push(`AppArmor annotation ${key}`);
+    }
+  }
+  if (pod.securityContext?.appArmorProfile?.type === "Unconfined") violations.push("pod AppArmor Unconfined");
   if (pod.hostNetwork || pod.hostPID || pod.hostIPC) violations.push("host namespaces");
   for (const volume of pod.volumes ?? []) if (volume.hostPath !== undefined) violations.push(`hostPath volume ${volume.name}`);
   for (const sysctl of pod.securityContext?.sysctls ?? []) if (!SAFE_SYSCTLS.has(sysctl.name)) violations.push(`sysctl ${sysctl.name}`);

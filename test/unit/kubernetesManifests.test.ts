@@ -10,8 +10,9 @@ const jobSettings = { namespace: "moneypenny", activeDeadlineSeconds: 300, ttlSe
 test("the default provisioner pod passes every rule of the Pod Security Standards baseline level", (t) => {
   const orders = defaultOrders(settings, DEFAULT_IDENTITY_RULES, 0o700);
   const { job } = renderOrderManifests("commission", dossier, orders, jobSettings, "commission-alice-1");
-  const pod = job.spec!.template.spec!;
-  t.deepEqual(baselineViolations(pod), []);
+  const template = job.spec!.template;
+  const pod = template.spec!;
+  t.deepEqual(baselineViolations(template), []);
   const container = pod.containers[0]!;
   t.like(container.securityContext, {
     runAsUser: 0,
@@ -22,10 +23,12 @@ test("the default provisioner pod passes every rule of the Pod Security Standard
     capabilities: { drop: ["ALL"], add: ["CHOWN", "DAC_OVERRIDE", "FOWNER"] },
   });
   // The checker itself fails what it should.
-  t.notDeepEqual(baselineViolations({ ...pod, volumes: [{ name: "h", hostPath: { path: "/" } }] }), []);
-  t.notDeepEqual(baselineViolations({ ...pod, containers: [{ ...container, securityContext: { privileged: true } }] }), []);
-  t.notDeepEqual(baselineViolations({ ...pod, containers: [{ ...container, securityContext: { capabilities: { add: ["SYS_ADMIN"] } } }] }), []);
-  t.notDeepEqual(baselineViolations({ ...pod, hostPID: true }), []);
+  const withSpec = (spec: typeof pod) => ({ ...template, spec });
+  t.notDeepEqual(baselineViolations(withSpec({ ...pod, volumes: [{ name: "h", hostPath: { path: "/" } }] })), []);
+  t.notDeepEqual(baselineViolations(withSpec({ ...pod, containers: [{ ...container, securityContext: { privileged: true } }] })), []);
+  t.notDeepEqual(baselineViolations(withSpec({ ...pod, containers: [{ ...container, securityContext: { capabilities: { add: ["SYS_ADMIN"] } } }] })), []);
+  t.notDeepEqual(baselineViolations(withSpec({ ...pod, hostPID: true })), []);
+  t.notDeepEqual(baselineViolations({ ...template, metadata: { annotations: { "container.apparmor.security.beta.kubernetes.io/provisioner": "unconfined" } } }), []);
 });
 
 test("a Job: deterministic DNS-1123 name, labels, annotation, least privilege, the dossier as file and env", (t) => {
@@ -99,6 +102,10 @@ test("a bad orders file is refused with a message naming the key and why", (t) =
     ["volumes:\n  - name: homes\n", /volumes\.0: must have a name and exactly one volume source/],
     ["commission:\n  - image: x\n    volumeMounts: [{name: nope, mountPath: /x}]\n", /commission\.0\.volumeMounts: no volume named nope/],
     ["commission: [\n", /not valid YAML/],
+    ["volumes:\n  - name: dossier\n    emptyDir: {}\n", /volumes\.0\.name: "dossier" is reserved/],
+    ["commission:\n  - {name: a, image: x}\n  - {name: a, image: y}\n", /commission\.1\.name: duplicate container name a/],
+    ["commission:\n  - image: x\n    env: [{name: MONEYPENNY_DOSSIER, value: x}]\n", /commission\.0\.env: MONEYPENNY_DOSSIER is set by Moneypenny/],
+    ["commission:\n  - image: x\n    volumeMounts: [{name: v, mountPath: /opt/dossier}]\nvolumes:\n  - name: v\n    emptyDir: {}\n", /\/opt\/dossier is reserved/],
   ];
   for (const [text, message] of cases) {
     const error = t.throws(() => parseOrders(text, "orders.yaml"), { instanceOf: OrdersError });
@@ -114,6 +121,6 @@ test("the example orders file in deploy/ is valid, and its pods pass the baselin
   const orders = parseOrders(text, "deploy/orders.example.yaml");
   for (const order of ["commission", "retire"] as const) {
     const { job } = renderOrderManifests(order, dossier, orders, jobSettings, "j");
-    t.deepEqual(baselineViolations(job.spec!.template.spec!), [], order);
+    t.deepEqual(baselineViolations(job.spec!.template), [], order);
   }
 });

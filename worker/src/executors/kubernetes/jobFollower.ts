@@ -1,7 +1,7 @@
 import type { V1Job } from "@kubernetes/client-node";
 import type { Logger } from "@moneypenny/shared";
 import type { KubernetesApi } from "./kubernetesApi.js";
-import { kubernetesFailure, statusOf } from "./kubernetesFailure.js";
+import { KubernetesFailure, kubernetesFailure, statusOf } from "./kubernetesFailure.js";
 
 /** `undefined` stands for a Job that does not exist (any more). */
 export type JobPredicate = (job: V1Job | undefined) => boolean;
@@ -32,6 +32,7 @@ export async function readJob(api: KubernetesApi, name: string): Promise<V1Job |
  */
 export function followJob(api: KubernetesApi, name: string, done: JobPredicate, options: FollowOptions): Promise<V1Job | undefined> {
   const { signal, resyncMs, log } = options;
+  if (signal.aborted) return Promise.reject(signal.reason ?? new Error("aborted"));
   return new Promise((resolve, reject) => {
     let settled = false;
     let resourceVersion: string | undefined;
@@ -65,7 +66,7 @@ export function followJob(api: KubernetesApi, name: string, done: JobPredicate, 
     const startWatch = async () => {
       if (settled) return;
       let events = 0;
-      watch = await api.watch.watch(
+      const started = await api.watch.watch(
         `/apis/batch/v1/namespaces/${api.namespace}/jobs`,
         { fieldSelector: `metadata.name=${name}`, resourceVersion, allowWatchBookmarks: true, timeoutSeconds: 240 },
         (type: string, object: V1Job) => {
@@ -75,10 +76,16 @@ export function followJob(api: KubernetesApi, name: string, done: JobPredicate, 
             resourceVersion = object.metadata?.resourceVersion ?? resourceVersion;
             return;
           }
-          consider(type === "DELETED" ? undefined : object);
+          // A Job deleted after it finished (ttlSecondsAfterFinished) still tells how it ended.
+          consider(type === "DELETED" && jobOutcome(object) === undefined ? undefined : object);
         },
         (error: unknown) => {
           if (settled) return;
+          const status = (error as { statusCode?: unknown } | null)?.statusCode;
+          if (status === 401 || status === 403) {
+            finish({ error: new KubernetesFailure(`watch Job ${name}: Kubernetes answered ${status} (check the worker's service account and its Role)`, true, status) });
+            return;
+          }
           if (error) log.debug({ err: error, job: name }, "Job watch ended");
           // A stream that ended before any event (API down, or a server closing at once) is
           // retried after a pause, not in a tight loop; the re-read comes first either way.
@@ -86,6 +93,9 @@ export function followJob(api: KubernetesApi, name: string, done: JobPredicate, 
           retryTimer = setTimeout(() => void check().then(startWatch).catch((e: unknown) => finish({ error: e })), pause);
         },
       );
+      // Finished while the stream was being opened: close it now, not at its time-out.
+      if (settled) started.abort();
+      else watch = started;
     };
     const onAbort = () => finish({ error: signal.reason ?? new Error("aborted") });
     signal.addEventListener("abort", onAbort);

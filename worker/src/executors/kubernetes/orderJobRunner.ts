@@ -33,7 +33,7 @@ export class OrderJobRunner {
     const deadline = AbortSignal.timeout(this.settings.orderTimeoutMs);
     const both = AbortSignal.any([signal, deadline]);
     const job = await this.#createOrAdopt(manifests, both, log);
-    await this.#ensureConfigMap(manifests, job);
+    await this.#ensureConfigMap(manifests, job, both);
     let finished: V1Job | undefined;
     try {
       finished = await followJob(this.api, name, (j) => j === undefined || jobOutcome(j) !== undefined, { signal: both, resyncMs: this.settings.resyncMs, log });
@@ -60,6 +60,7 @@ export class OrderJobRunner {
   async #createOrAdopt(manifests: OrderManifests, signal: AbortSignal, log: Logger): Promise<V1Job> {
     const name = manifests.job.metadata!.name!;
     for (;;) {
+      signal.throwIfAborted();
       try {
         const created = await this.api.batch.createNamespacedJob({ namespace: this.api.namespace, body: manifests.job });
         log.info({ job: name }, "Job created");
@@ -67,35 +68,62 @@ export class OrderJobRunner {
       } catch (error) {
         if (statusOf(error) !== 409) throw kubernetesFailure(error, `create Job ${name}`);
       }
-      // An earlier attempt (or a worker that crashed) created it: adopt it.
+      // An earlier attempt (or a worker that crashed) created it.
       const existing = await readJob(this.api, name);
       if (existing === undefined) continue; // deleted in between: create again
       if (existing.metadata?.labels?.[MANAGED_BY_LABEL] !== MANAGED_BY) {
         throw new KubernetesFailure(`a Job named ${name} exists that Moneypenny did not create; refusing to adopt it`, true, 409);
       }
-      const queueJob = manifests.job.metadata?.annotations?.[QUEUE_JOB_ANNOTATION];
-      const stale = jobOutcome(existing) !== undefined && existing.metadata?.annotations?.[QUEUE_JOB_ANNOTATION] !== queueJob;
-      if (stale) {
-        // Finished for an earlier order (its clean-up was lost): its outcome is not this order's.
-        log.info({ job: name }, "deleting a finished Job left by an earlier order");
+      const outcome = jobOutcome(existing);
+      const sameOrder = existing.metadata?.annotations?.[QUEUE_JOB_ANNOTATION] === manifests.job.metadata?.annotations?.[QUEUE_JOB_ANNOTATION];
+      if (existing.metadata?.deletionTimestamp === undefined && (outcome === undefined || (outcome === "Complete" && sameOrder))) {
+        // Running, or completed for this very order: adopt it (its result stands; nothing runs twice).
+        log.info({ job: name, outcome }, "adopting the existing Job");
+        return existing;
+      }
+      // Failed (this attempt is to run it again), or finished for an earlier order
+      // (its clean-up was lost; its outcome is not this order's): delete it, wait
+      // until it is gone, and create a fresh one.
+      if (existing.metadata?.deletionTimestamp === undefined) {
+        log.info({ job: name, outcome }, "deleting a finished Job before running the order again");
         await this.delete(name);
       }
-      if (stale || existing.metadata?.deletionTimestamp !== undefined) {
-        // Being deleted: wait until it is gone, then create a fresh one.
-        await followJob(this.api, name, (j) => j === undefined, { signal, resyncMs: this.settings.resyncMs, log });
-        continue;
-      }
-      log.info({ job: name }, "adopting the existing Job");
-      return existing;
+      await followJob(this.api, name, (j) => j === undefined, { signal, resyncMs: this.settings.resyncMs, log });
     }
   }
 
-  async #ensureConfigMap(manifests: OrderManifests, job: V1Job): Promise<void> {
+  /**
+   * Creates the Job's dossier ConfigMap, owned by it. One left by a deleted
+   * Job of the same name (its owner uid is another) would be garbage-collected
+   * under the new Job's feet, so it is replaced.
+   */
+  async #ensureConfigMap(manifests: OrderManifests, job: V1Job, signal: AbortSignal): Promise<void> {
     const body = manifests.configMap(job.metadata?.uid ?? "");
-    try {
-      await this.api.core.createNamespacedConfigMap({ namespace: this.api.namespace, body });
-    } catch (error) {
-      if (statusOf(error) !== 409) throw kubernetesFailure(error, `create ConfigMap ${body.metadata?.name}`);
+    const name = body.metadata!.name!;
+    for (let attempt = 0; ; attempt++) {
+      signal.throwIfAborted();
+      try {
+        await this.api.core.createNamespacedConfigMap({ namespace: this.api.namespace, body });
+        return;
+      } catch (error) {
+        if (statusOf(error) !== 409) throw kubernetesFailure(error, `create ConfigMap ${name}`);
+      }
+      let existing;
+      try {
+        existing = await this.api.core.readNamespacedConfigMap({ name, namespace: this.api.namespace });
+      } catch (error) {
+        if (statusOf(error) === 404) continue;
+        throw kubernetesFailure(error, `read ConfigMap ${name}`);
+      }
+      if (existing.metadata?.ownerReferences?.some((o) => o.uid === job.metadata?.uid)) return;
+      if (attempt >= 20) throw new KubernetesFailure(`ConfigMap ${name} belongs to another Job and cannot be replaced`, false, 409);
+      try {
+        await this.api.core.deleteNamespacedConfigMap({ name, namespace: this.api.namespace });
+      } catch (error) {
+        if (statusOf(error) !== 404) throw kubernetesFailure(error, `delete ConfigMap ${name}`);
+      }
+      // Deletion is asynchronous: give the API server a moment before creating again.
+      await new Promise((resolve) => setTimeout(resolve, Math.min(100 * (attempt + 1), 1000)));
     }
   }
 
@@ -105,8 +133,10 @@ export class OrderJobRunner {
     const pod = await this.#latestPod(name);
     const exitCode = pod?.status?.containerStatuses?.[0]?.state?.terminated?.exitCode
       ?? pod?.status?.initContainerStatuses?.find((s) => (s.state?.terminated?.exitCode ?? 0) !== 0)?.state?.terminated?.exitCode;
-    // A deadline or the provisioner's "try again" may pass; any other failure of an order is its answer.
-    const permanent = condition?.reason !== "DeadlineExceeded" && exitCode !== EX_TEMPFAIL;
+    // A deadline, the provisioner's "try again", or a pod that ended without a
+    // container's exit code (evicted, its node lost) may pass; any other failure
+    // of an order is its answer.
+    const permanent = condition?.reason !== "DeadlineExceeded" && exitCode !== EX_TEMPFAIL && exitCode !== undefined;
     const logs = await this.#mainLog(job, LOG_LINES, pod);
     const why = [condition?.reason, condition?.message].filter(Boolean).join(": ") || "failed";
     const message = `Job ${name} failed (${why}${exitCode === undefined ? "" : `, exit code ${exitCode}`})` + (logs ? `; last log lines:\n${logs}` : "");

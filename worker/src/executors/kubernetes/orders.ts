@@ -72,11 +72,23 @@ export function parseOrders(text: string, source: string): Orders {
   }
   const orders = result.data as Orders;
   const volumeNames = new Set(orders.volumes.map((v) => v.name));
+  // What Moneypenny adds to every pod (the dossier volume, mount and variable) must not clash.
+  orders.volumes.forEach((v, index) => {
+    if (v.name === "dossier") throw new OrdersError(`${source}: volumes.${index}.name: "dossier" is reserved for the dossier ConfigMap`);
+  });
   for (const order of ["commission", "retire"] as const) {
+    const names = new Set<string>();
     orders[order].forEach((c, index) => {
+      const name = c.name ?? `step-${index}`;
+      if (names.has(name)) throw new OrdersError(`${source}: ${order}.${index}.name: duplicate container name ${name}`);
+      names.add(name);
       for (const mount of c.volumeMounts ?? []) {
         if (!volumeNames.has(mount.name)) throw new OrdersError(`${source}: ${order}.${index}.volumeMounts: no volume named ${mount.name}`);
+        if (mount.mountPath === "/opt/dossier" || mount.mountPath.startsWith("/opt/dossier/")) {
+          throw new OrdersError(`${source}: ${order}.${index}.volumeMounts: /opt/dossier is reserved for the dossier`);
+        }
       }
+      if (c.env?.some((e) => e.name === "MONEYPENNY_DOSSIER")) throw new OrdersError(`${source}: ${order}.${index}.env: MONEYPENNY_DOSSIER is set by Moneypenny`);
     });
   }
   return orders;
