@@ -35,7 +35,13 @@ export function createApp(deps: AppDependencies): Koa {
   const authenticated = authenticate(deps.verifier, new FailureLimiter(auth.failureLimit, auth.failureWindowSeconds * 1000));
   // Authentication runs only for requests that match one of these routes, so
   // unknown paths still answer 404 and wrong methods 405.
-  app.use(async (ctx, next) => (users.match(ctx.path, ctx.method).route ? authenticated(ctx, next) : next()));
+  app.use(async (ctx, next) => {
+    const matched = users.match(ctx.path, ctx.method);
+    if (!matched.route) return next();
+    // Known before authentication, so that refused requests are audited by route too.
+    ctx.state.audit.route = matched.pathAndMethod.at(-1)?.path;
+    return authenticated(ctx, next);
+  });
   app.use(users.routes()).use(users.allowedMethods());
   return app;
 }

@@ -10,6 +10,8 @@ export interface AuditRecord {
   scope?: string;
   /** The user acted on. */
   username?: string;
+  /** The route template, e.g. /moneypenny/users/:username. */
+  route?: string | undefined;
 }
 
 export interface RequestState {
@@ -36,12 +38,12 @@ export function requestContext(log: Logger): Middleware<RequestState> {
     try {
       await next();
     } finally {
-      const { subject, tokenId, scope, username } = ctx.state.audit;
+      const { subject, tokenId, scope, username, route } = ctx.state.audit;
       ctx.state.log.info(
         {
           audit: {
             method: ctx.method,
-            route: (ctx as { _matchedRoute?: string })._matchedRoute ?? ctx.path,
+            route: route ?? (ctx as { _matchedRoute?: string })._matchedRoute ?? ctx.path,
             subject,
             jti: tokenId,
             scope,
