@@ -1,11 +1,16 @@
+import type { Queue } from "bullmq";
 import Koa from "koa";
-import type { ApiConfig, Logger } from "@moneypenny/shared";
+import type { ApiConfig, Logger, OrderJobData, OrderJobReturn } from "@moneypenny/shared";
 import { authenticate } from "./auth/authenticate.js";
 import { Authorizer } from "./auth/authorizer.js";
 import { FailureLimiter } from "./auth/failureLimiter.js";
+import { operatorGuard } from "./auth/operatorGuard.js";
 import type { TokenVerifier } from "./auth/tokenVerifier.js";
+import { dashboard, DASHBOARD_PATH, isRefusedDashboardAction } from "./dashboard/dashboard.js";
 import { errorHandler } from "./http/errorHandler.js";
+import { HttpError } from "./http/httpError.js";
 import { requestContext } from "./http/requestContext.js";
+import { operatorLoginRouter } from "./routes/operatorLogin.js";
 import { serviceInfoRouter } from "./routes/serviceInfo.js";
 import { usersRouter } from "./routes/users.js";
 import type { OrderService } from "./services/orderService.js";
@@ -17,6 +22,7 @@ export interface AppDependencies {
   verifier: TokenVerifier;
   orders: OrderService;
   waiter: OrderWaiter;
+  queue: Queue<OrderJobData, OrderJobReturn>;
 }
 
 /** The Koa application: composition only; the work is in the routers and services. */
@@ -31,8 +37,27 @@ export function createApp(deps: AppDependencies): Koa {
   app.use(info.routes()).use(info.allowedMethods());
 
   const { auth } = deps.config;
-  const users = usersRouter({ ...deps, authorizer: new Authorizer(auth) });
-  const authenticated = authenticate(deps.verifier, new FailureLimiter(auth.failureLimit, auth.failureWindowSeconds * 1000));
+  const authorizer = new Authorizer(auth);
+  const limiter = new FailureLimiter(auth.failureLimit, auth.failureWindowSeconds * 1000);
+  const users = usersRouter({ ...deps, authorizer });
+  const authenticated = authenticate(deps.verifier, limiter);
+
+  // The operators' pages: the login form, and the dashboard behind its guard.
+  const login = operatorLoginRouter(deps.verifier, authorizer, limiter);
+  app.use(login.routes()).use(login.allowedMethods());
+  const guard = operatorGuard(deps.verifier, authorizer, limiter);
+  const board = dashboard(deps.queue);
+  app.use(async (ctx, next) => {
+    if (ctx.path !== DASHBOARD_PATH && !ctx.path.startsWith(`${DASHBOARD_PATH}/`)) return next();
+    ctx.state.audit.route = DASHBOARD_PATH;
+    return guard(ctx, async () => {
+      if (isRefusedDashboardAction(ctx.method, ctx.path)) {
+        throw new HttpError(403, "use_the_api", "orders are made through the Moneypenny API, not by adding or editing jobs in the dashboard");
+      }
+      await board(ctx, next);
+    });
+  });
+
   // Authentication runs only for requests that match one of these routes, so
   // unknown paths still answer 404 and wrong methods 405.
   app.use(async (ctx, next) => {

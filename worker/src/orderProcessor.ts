@@ -1,5 +1,5 @@
 import { UnrecoverableError, type Job } from "bullmq";
-import type { Logger, OrderJobData, OrderJobReturn, UserRecordStore } from "@moneypenny/shared";
+import { dossierSchema, type IdentityRules, type Logger, type OrderJobData, type OrderJobReturn, type UserRecordStore } from "@moneypenny/shared";
 import type { DossierOutcome, Executor } from "./executors/executor.js";
 
 export type OrderJob = Job<OrderJobData, OrderJobReturn>;
@@ -10,14 +10,24 @@ export type OrderJob = Job<OrderJobData, OrderJobReturn>;
  * so the record is right even if this process dies the moment after.
  */
 export class OrderProcessor {
+  readonly #dossiers;
+
   constructor(
     private readonly store: UserRecordStore,
     private readonly executor: Executor,
     private readonly log: Logger,
-  ) {}
+    identity: IdentityRules,
+  ) {
+    this.#dossiers = dossierSchema(identity);
+  }
 
   async process(job: OrderJob, signal: AbortSignal = new AbortController().signal): Promise<OrderJobReturn> {
     const { order, dossier, requestId } = job.data;
+    // The API validated it; a job put on the queue some other way is checked again before anything privileged runs.
+    const checked = this.#dossiers.safeParse(dossier);
+    if (!checked.success || !["commission", "retire"].includes(order)) {
+      throw new UnrecoverableError(`job ${job.id} does not carry a valid order and dossier; refusing it: ${checked.error?.issues[0]?.message ?? `unknown order ${order}`}`);
+    }
     const jobId = job.id ?? "";
     const log = this.log.child({ jobId, order, username: dossier.username, requestId, attempt: job.attemptsStarted });
 

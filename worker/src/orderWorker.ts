@@ -23,7 +23,7 @@ export class OrderWorker {
   static async start(config: WorkerConfig, executor: Executor, log: Logger): Promise<OrderWorker> {
     const redis = connectRedis(config.redisUrl, "queue", "moneypenny-worker", log);
     const store = new UserRecordStore(redis, config.queue.prefix);
-    const processor = new OrderProcessor(store, executor, log);
+    const processor = new OrderProcessor(store, executor, log, config.identity);
     const worker = new Worker<OrderJobData, OrderJobReturn>(QUEUE_NAME, (job, _token, signal) => processor.process(job, signal), {
       connection: redis,
       prefix: config.queue.prefix,
