@@ -33,23 +33,31 @@ export function authenticate(verifier: TokenVerifier, limiter: FailureLimiter): 
       limiter.recordFailure(client);
       throw new HttpError(401, "unauthenticated", "an Authorization: Bearer token is required", undefined, { "WWW-Authenticate": CHALLENGE });
     }
-    if (token.length > MAX_TOKEN_LENGTH) throw new HttpError(400, "token_too_large", `the token is longer than ${MAX_TOKEN_LENGTH} bytes`);
-    try {
-      ctx.state.token = await verifier.verify(token);
-    } catch (error) {
-      if (error instanceof KeySourceUnavailable) {
-        throw new HttpError(503, "key_source_unavailable", `${error.message}; no token can be checked until they can`, undefined, { "Retry-After": "10" });
-      }
-      if (error instanceof TokenRejected) {
-        limiter.recordFailure(client);
-        throw new HttpError(401, "invalid_token", error.message, undefined, { "WWW-Authenticate": `${CHALLENGE}, error="invalid_token"` });
-      }
-      throw error;
-    }
+    ctx.state.token = await verifyOrRefuse(verifier, limiter, client, token);
     ctx.state.audit.subject = ctx.state.token.subject;
     ctx.state.audit.tokenId = ctx.state.token.tokenId;
     await next();
   };
+}
+
+/**
+ * Verifies a token, or refuses it as HTTP says: 400 when oversized, 401 when
+ * it does not verify (counted against `client`), 503 when the keys cannot be had.
+ */
+export async function verifyOrRefuse(verifier: TokenVerifier, limiter: FailureLimiter, client: string, token: string): Promise<VerifiedToken> {
+  if (token.length > MAX_TOKEN_LENGTH) throw new HttpError(400, "token_too_large", `the token is longer than ${MAX_TOKEN_LENGTH} bytes`);
+  try {
+    return await verifier.verify(token);
+  } catch (error) {
+    if (error instanceof KeySourceUnavailable) {
+      throw new HttpError(503, "key_source_unavailable", `${error.message}; no token can be checked until they can`, undefined, { "Retry-After": "10" });
+    }
+    if (error instanceof TokenRejected) {
+      limiter.recordFailure(client);
+      throw new HttpError(401, "invalid_token", error.message, undefined, { "WWW-Authenticate": `${CHALLENGE}, error="invalid_token"` });
+    }
+    throw error;
+  }
 }
 
 /** The subject a token claims, unverified: only to count its failures. */

@@ -1,9 +1,9 @@
 import type { Context, Middleware } from "koa";
 import { HttpError } from "../http/httpError.js";
-import type { AuthState } from "./authenticate.js";
+import { verifyOrRefuse, type AuthState } from "./authenticate.js";
 import type { Authorizer } from "./authorizer.js";
 import type { FailureLimiter } from "./failureLimiter.js";
-import { KeySourceUnavailable, TokenRejected, type TokenVerifier } from "./tokenVerifier.js";
+import type { TokenVerifier } from "./tokenVerifier.js";
 
 export const SESSION_COOKIE = "moneypenny_operator";
 export const ADMIN_PATH = "/moneypenny/admin";
@@ -32,14 +32,10 @@ export function operatorGuard(verifier: TokenVerifier, authorizer: Authorizer, l
       });
     }
     try {
-      ctx.state.token = await verifier.verify(token);
+      ctx.state.token = await verifyOrRefuse(verifier, limiter, client, token);
     } catch (error) {
-      if (error instanceof KeySourceUnavailable) throw new HttpError(503, "key_source_unavailable", error.message);
-      if (error instanceof TokenRejected) {
-        limiter.recordFailure(client);
-        if (bearer === undefined) ctx.cookies.set(SESSION_COOKIE, null, { path: ADMIN_PATH });
-        throw new HttpError(401, "invalid_token", error.message);
-      }
+      // A session whose token no longer verifies (expired) is ended.
+      if (bearer === undefined && error instanceof HttpError && error.status === 401) ctx.cookies.set(SESSION_COOKIE, null, { path: ADMIN_PATH });
       throw error;
     }
     ctx.state.audit.subject = ctx.state.token.subject;
