@@ -1,4 +1,5 @@
 import type { Queue } from "bullmq";
+import type { Redis } from "ioredis";
 import Koa from "koa";
 import type { ApiConfig, Logger, OrderJobData, OrderJobReturn } from "@moneypenny/shared";
 import { authenticate } from "./auth/authenticate.js";
@@ -10,6 +11,7 @@ import { dashboard, DASHBOARD_PATH, isRefusedDashboardAction } from "./dashboard
 import { errorHandler } from "./http/errorHandler.js";
 import { HttpError } from "./http/httpError.js";
 import { requestContext } from "./http/requestContext.js";
+import { healthRouter } from "./routes/health.js";
 import { operatorLoginRouter } from "./routes/operatorLogin.js";
 import { serviceInfoRouter } from "./routes/serviceInfo.js";
 import { usersRouter } from "./routes/users.js";
@@ -23,6 +25,8 @@ export interface AppDependencies {
   orders: OrderService;
   waiter: OrderWaiter;
   queue: Queue<OrderJobData, OrderJobReturn>;
+  /** The API's request connection, for the readiness probe. */
+  redis: Redis;
 }
 
 /** The Koa application: composition only; the work is in the routers and services. */
@@ -32,6 +36,9 @@ export function createApp(deps: AppDependencies): Koa {
   app.proxy = deps.config.trustProxy;
   app.use(requestContext(deps.log));
   app.use(errorHandler(deps.log));
+
+  const health = healthRouter(deps.redis);
+  app.use(health.routes()).use(health.allowedMethods());
 
   const info = serviceInfoRouter();
   app.use(info.routes()).use(info.allowedMethods());

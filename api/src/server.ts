@@ -28,7 +28,7 @@ export async function startApiServer(config: ApiConfig, log: Logger): Promise<Ap
   queue.on("error", (error) => log.debug({ err: error }, "queue error"));
   const waiter = OrderWaiter.start(subscriber, store, log);
   const orders = new OrderService(store, queue, config.queue);
-  const app = createApp({ config, log, verifier, orders, waiter, queue });
+  const app = createApp({ config, log, verifier, orders, waiter, queue, redis });
 
   // Give Redis a moment so that the first requests are not refused, but start
   // without it: until it answers, requests get 503 (and the API can be probed).

@@ -139,3 +139,17 @@ test("a job that failed without its record hearing of it is noticed by the next 
   await mp.wait("hana");
   t.is((await mp.status("hana")).body["status"], "active");
 });
+
+test("/healthz answers while Redis is down; /readyz says 503 naming Redis, and recovers by itself", async (t) => {
+  const { redis, mp } = await setUp(t, { worker: false });
+  const probe = (path: string) => mp.request("GET", path, { token: null });
+  t.is((await probe("/healthz")).status, 200);
+  t.like(await (await probe("/readyz")).json(), { status: "ready", checks: { redis: "ok" } });
+  await redis.stopProcess();
+  t.is((await probe("/healthz")).status, 200);
+  const down = await probe("/readyz");
+  t.is(down.status, 503);
+  t.regex(((await down.json()) as { error: { message: string } }).error.message, /^redis: /);
+  await redis.startProcess();
+  t.is((await untilAvailable(() => probe("/readyz"))).status, 200);
+});
