@@ -12,9 +12,11 @@ import { errorHandler } from "./http/errorHandler.js";
 import { HttpError } from "./http/httpError.js";
 import { requestContext } from "./http/requestContext.js";
 import { healthRouter } from "./routes/health.js";
+import { jobsRouter } from "./routes/jobs.js";
 import { operatorLoginRouter } from "./routes/operatorLogin.js";
 import { serviceInfoRouter } from "./routes/serviceInfo.js";
 import { usersRouter } from "./routes/users.js";
+import { JobService } from "./services/jobService.js";
 import type { OrderService } from "./services/orderService.js";
 import type { OrderWaiter } from "./services/orderWaiter.js";
 
@@ -67,13 +69,15 @@ export function createApp(deps: AppDependencies): Koa {
 
   // Authentication runs only for requests that match one of these routes, so
   // unknown paths still answer 404 and wrong methods 405.
+  const jobs = jobsRouter(new JobService(deps.queue), authorizer, deps.config.maxBodyBytes);
   app.use(async (ctx, next) => {
-    const matched = users.match(ctx.path, ctx.method);
-    if (!matched.route) return next();
+    const matched = [users, jobs].map((router) => router.match(ctx.path, ctx.method)).find((m) => m.route);
+    if (matched === undefined) return next();
     // Known before authentication, so that refused requests are audited by route too.
     ctx.state.audit.route = matched.pathAndMethod.at(-1)?.path;
     return authenticated(ctx, next);
   });
   app.use(users.routes()).use(users.allowedMethods());
+  app.use(jobs.routes()).use(jobs.allowedMethods());
   return app;
 }

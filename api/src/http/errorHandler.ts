@@ -1,5 +1,6 @@
 import type { Middleware } from "koa";
 import { isRedisUnavailable, type Logger } from "@moneypenny/shared";
+import { JobNotFailedError, UnknownJobError } from "../services/jobService.js";
 import { OrderConflictError, UnknownUserError } from "../services/orderErrors.js";
 import { errorBody, HttpError } from "./httpError.js";
 
@@ -34,6 +35,8 @@ function toHttpError(error: unknown): HttpError {
   if (error instanceof HttpError) return error;
   if (error instanceof UnknownUserError) return new HttpError(404, "unknown_user", error.message, "username");
   if (error instanceof OrderConflictError) return new HttpError(409, "order_in_progress", error.message, "username");
+  if (error instanceof UnknownJobError) return new HttpError(404, "unknown_job", error.message, "id");
+  if (error instanceof JobNotFailedError) return new HttpError(409, "job_not_failed", error.message, "id");
   if (isRedisUnavailable(error)) {
     return new HttpError(503, "redis_unavailable", "Redis cannot be reached; try again shortly (repeating the same request is safe)", undefined, { "Retry-After": "5" });
   }
