@@ -7,7 +7,7 @@ import { Authorizer } from "./auth/authorizer.js";
 import { FailureLimiter } from "./auth/failureLimiter.js";
 import { operatorGuard } from "./auth/operatorGuard.js";
 import type { TokenVerifier } from "./auth/tokenVerifier.js";
-import { dashboard, DASHBOARD_PATH, isRefusedDashboardAction } from "./dashboard/dashboard.js";
+import { dashboard, DASHBOARD_PATH, isAllowedDashboardAction } from "./dashboard/dashboard.js";
 import { errorHandler } from "./http/errorHandler.js";
 import { HttpError } from "./http/httpError.js";
 import { requestContext } from "./http/requestContext.js";
@@ -36,6 +36,8 @@ export function createApp(deps: AppDependencies): Koa {
   const app = new Koa();
   // Only behind a trusted proxy may X-Forwarded-* decide the scheme and host of redirects.
   app.proxy = deps.config.trustProxy;
+  // Behind one proxy: the client is the address that proxy appended, not whatever the client wrote before it.
+  app.maxIpsCount = 1;
   app.use(requestContext(deps.log));
   app.use(errorHandler(deps.log));
 
@@ -60,8 +62,8 @@ export function createApp(deps: AppDependencies): Koa {
     if (ctx.path !== DASHBOARD_PATH && !ctx.path.startsWith(`${DASHBOARD_PATH}/`)) return next();
     ctx.state.audit.route = DASHBOARD_PATH;
     return guard(ctx, async () => {
-      if (isRefusedDashboardAction(ctx.method, ctx.path)) {
-        throw new HttpError(403, "use_the_api", "orders are made through the Moneypenny API, not by adding or editing jobs in the dashboard");
+      if (!isAllowedDashboardAction(ctx.method, ctx.path)) {
+        throw new HttpError(403, "use_the_api", "the dashboard may retry, promote and clean jobs and pause the queue; orders are made through the Moneypenny API");
       }
       await board(ctx, next);
     });

@@ -70,7 +70,8 @@ test("every kind of token gets the status it deserves (JWKS source)", async (t) 
     ["scope in the wrong claim type", await jwks.sign({ ...admin(), scope: ["admin:provision"] }), 403],
     ["scopes as an array", await jwks.sign({ ...admin(), scope: undefined, scopes: ["read:all", "admin:provision"] }), 303],
     ["self-service for another user", await jwks.sign(selfService({ sub: "mallory" })), 403],
-    ["self-service with a forged uid", await jwks.sign(selfService({ uid_number: 2901 })), 403, { uid: 2900 }],
+    ["self-service with a forged uid", await jwks.sign(selfService({ uid_number: 2901 })), 403],
+    ["self-service with a gid claim that is not a number", await jwks.sign(selfService({ gid_number: "2900" })), 403],
     ["valid admin token", await jwks.sign(admin()), 303],
     ["valid self-service token", await jwks.sign(selfService()), 303],
   ];
@@ -79,8 +80,9 @@ test("every kind of token gets the status it deserves (JWKS source)", async (t) 
     t.is(response.status, expected, name);
     if (expected >= 400) t.truthy(((await response.json()) as { error?: { message?: string } }).error?.message, `${name}: a JSON error`);
   }
-  // A self-service token may read its own status, not someone else's, and may not retire.
+  // A self-service token may read its own status, not someone else's, may not pick groups, and may not retire.
   const mine = await jwks.sign(selfService());
+  t.is((await mp.request("POST", "/moneypenny/users", { body: { ...dossier, groups: [{ name: "projadmins", id: 5000 }] }, token: mine })).status, 403);
   t.is((await mp.request("GET", "/moneypenny/users/lee", { token: mine })).status, 200);
   t.is((await mp.request("GET", "/moneypenny/users/other", { token: mine })).status, 403);
   t.is((await mp.request("POST", "/moneypenny/users/lee/retire", { token: mine })).status, 403);
@@ -102,6 +104,8 @@ test("the key set unreachable with nothing cached: 503, never a pass", async (t)
   const response = await mp.request("GET", "/moneypenny/users/nobody", { token });
   t.is(response.status, 503);
   t.like(await response.json(), { error: { code: "key_source_unavailable" } });
+  const login = await mp.request("POST", "/moneypenny/admin/login", { token: null, body: `token=${token}`, headers: { "content-type": "application/x-www-form-urlencoded", origin: mp.api.url } });
+  t.is(login.status, 503, "the login form too");
 });
 
 test("a JWKS file source, and an asymmetric token refused by a shared secret", async (t) => {
@@ -127,16 +131,20 @@ test("tokens only from the Authorization header; oversized headers refused unrea
   t.true([400, 431].includes(huge.status), `got ${huge.status}`);
 });
 
-test("failed authentications are limited per client: 429 with Retry-After", async (t) => {
-  const mp = await Deployment.start(redis, { worker: false, env: { MONEYPENNY_AUTH_FAILURE_LIMIT: "3", MONEYPENNY_AUTH_FAILURE_WINDOW: "60" } });
+test("failed authentications are limited per client: 429 with Retry-After; a valid token always passes", async (t) => {
+  const mp = await Deployment.start(redis, { worker: false, env: { MONEYPENNY_AUTH_FAILURE_LIMIT: "3", MONEYPENNY_AUTH_FAILURE_WINDOW: "60", MONEYPENNY_TRUST_PROXY: "true" } });
   t.teardown(() => mp.stop());
-  const forged = await new SignJWT({ sub: "mallory", scope: "admin:provision", exp: now() + 60 }).setProtectedHeader({ alg: "HS256" }).sign(new TextEncoder().encode("x".repeat(40)));
+  const forge = (sub: string) => new SignJWT({ sub, scope: "admin:provision", exp: now() + 60 }).setProtectedHeader({ alg: "HS256" }).sign(new TextEncoder().encode("x".repeat(40)));
+  // The test token's subject is moneypenny-dev: forged tokens claim it too.
+  const forged = await forge("moneypenny-dev");
   for (let i = 0; i < 3; i++) t.is((await mp.request("GET", "/moneypenny/users/nobody", { token: forged })).status, 401);
   const limited = await mp.request("GET", "/moneypenny/users/nobody", { token: forged });
   t.is(limited.status, 429);
   t.truthy(limited.headers.get("retry-after"));
-  // Others are not held back by mallory's failures.
-  t.is((await mp.request("GET", "/moneypenny/users/nobody")).status, 404);
+  t.is((await mp.request("GET", "/moneypenny/users/nobody")).status, 404, "the real moneypenny-dev is not locked out");
+  // A spoofed X-Forwarded-For does not make a new client: the proxy's own entry (the last) counts.
+  const spoofed = await mp.request("GET", "/moneypenny/users/nobody", { token: forged, headers: { "x-forwarded-for": "203.0.113.7, 127.0.0.1" } });
+  t.is(spoofed.status, 429);
 });
 
 test("every request leaves one audit line: subject, token id, scope, route, user, client, outcome; never the token", async (t) => {

@@ -66,7 +66,20 @@ test("the login form sets an HttpOnly, SameSite=Strict session cookie; writes wi
   t.is((await mp.request("GET", "/moneypenny/users/olga", { token: null, headers: { cookie } })).status, 401, "the cookie opens the operator pages only");
   const forged = await mp.request("PUT", "/moneypenny/admin/queues/api/queues/orders/commission-olga-1/retry", { token: null, headers: { cookie, origin: "https://evil.example.org" } });
   t.is(forged.status, 403);
-  t.is((await mp.request("POST", "/moneypenny/admin/queues/api/queues/orders/add", { token: null, headers: { cookie, origin, "content-type": "application/json" }, body: { name: "commission", data: {} } })).status, 403);
+  for (const [method, path] of [
+    ["POST", "/api/queues/orders/add"],
+    ["POST", "/api/queues/orders/ADD"],
+    ["POST", "/api/queues/orders/Add"],
+    ["PATCH", "/api/queues/orders/commission-olga-1/update-data"],
+    ["PATCH", "/api/queues/orders/commission-olga-1/UPDATE-DATA"],
+    ["PUT", "/api/queues/orders/obliterate"],
+    ["PUT", "/api/queues/orders/empty"],
+    ["DELETE", "/api/queues/orders/commission-olga-1"],
+  ] as const) {
+    const response = await mp.request(method, `/moneypenny/admin/queues${path}`, { token: null, headers: { cookie, origin, "content-type": "application/json" }, body: { name: "commission", data: { dossier: { username: "../x", uid: 0 } } } });
+    t.is(response.status, 403, `${method} ${path}`);
+  }
+  t.is((await mp.jobs()).length, 1, "nothing was added");
 
   const events = await mp.queueEvents();
   t.teardown(() => events.close());
@@ -75,7 +88,8 @@ test("the login form sets an HttpOnly, SameSite=Strict session cookie; writes wi
   await (await mp.queue.getJob("commission-olga-1"))!.waitUntilFinished(events);
   t.is((await mp.status("olga")).body["status"], "active", "bull-board's own retry moved the user to active");
 
-  const logout = await mp.request("POST", "/moneypenny/admin/logout", { token: null, headers: { cookie } });
+  t.is((await mp.request("POST", "/moneypenny/admin/logout", { token: null, headers: { cookie, origin: "https://evil.example.org" } })).status, 403);
+  const logout = await mp.request("POST", "/moneypenny/admin/logout", { token: null, headers: { cookie, origin } });
   t.is(logout.status, 303);
   t.regex(logout.headers.get("set-cookie") ?? "", /moneypenny_operator=;/);
 });

@@ -21,17 +21,10 @@ const CHALLENGE = 'Bearer realm="moneypenny"';
  */
 export function authenticate(verifier: TokenVerifier, limiter: FailureLimiter): Middleware<AuthState> {
   return async (ctx, next) => {
-    const header = ctx.get("authorization");
-    const match = /^Bearer +(\S+) *$/i.exec(header);
-    const token = match?.[1];
-    const client = claimedSubject(token) ?? `address:${ctx.ip}`;
-    const wait = limiter.retryAfter(client);
-    if (wait > 0) {
-      throw new HttpError(429, "too_many_failures", `too many failed authentications; try again in ${wait} s`, undefined, { "Retry-After": String(wait) });
-    }
+    const token = /^Bearer +(\S+) *$/i.exec(ctx.get("authorization"))?.[1];
+    const client = clientKey(ctx.ip, token);
     if (token === undefined) {
-      limiter.recordFailure(client);
-      throw new HttpError(401, "unauthenticated", "an Authorization: Bearer token is required", undefined, { "WWW-Authenticate": CHALLENGE });
+      throw limited(limiter.recordFailure(client)) ?? new HttpError(401, "unauthenticated", "an Authorization: Bearer token is required", undefined, { "WWW-Authenticate": CHALLENGE });
     }
     ctx.state.token = await verifyOrRefuse(verifier, limiter, client, token);
     ctx.state.audit.subject = ctx.state.token.subject;
@@ -53,11 +46,28 @@ export async function verifyOrRefuse(verifier: TokenVerifier, limiter: FailureLi
       throw new HttpError(503, "key_source_unavailable", `${error.message}; no token can be checked until they can`, undefined, { "Retry-After": "10" });
     }
     if (error instanceof TokenRejected) {
-      limiter.recordFailure(client);
-      throw new HttpError(401, "invalid_token", error.message, undefined, { "WWW-Authenticate": `${CHALLENGE}, error="invalid_token"` });
+      throw limited(limiter.recordFailure(client)) ?? new HttpError(401, "invalid_token", error.message, undefined, { "WWW-Authenticate": `${CHALLENGE}, error="invalid_token"` });
     }
     throw error;
   }
+}
+
+/** The 429 for a client past its limit of failures, or undefined. */
+function limited(retryAfterSeconds: number): HttpError | undefined {
+  if (retryAfterSeconds === 0) return undefined;
+  return new HttpError(429, "too_many_failures", `too many failed authentications; try again in ${retryAfterSeconds} s`, undefined, {
+    "Retry-After": String(retryAfterSeconds),
+  });
+}
+
+/**
+ * Failures are counted per client address and the subject the token claims
+ * (unverified): one address cannot spread its attempts over made-up subjects
+ * beyond the limit per subject, and a forged token for a subject only counts
+ * against the address that sent it.
+ */
+export function clientKey(address: string, token: string | undefined): string {
+  return `${address} ${claimedSubject(token) ?? "-"}`;
 }
 
 /** The subject a token claims, unverified: only to count its failures. */
@@ -65,7 +75,7 @@ function claimedSubject(token: string | undefined): string | undefined {
   if (token === undefined || token.length > MAX_TOKEN_LENGTH) return undefined;
   try {
     const sub = decodeJwt(token).sub;
-    return typeof sub === "string" ? `subject:${sub}` : undefined;
+    return typeof sub === "string" ? sub.slice(0, 256) : undefined;
   } catch {
     return undefined;
   }

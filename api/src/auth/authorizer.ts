@@ -50,9 +50,14 @@ export class Authorizer {
       throw new HttpError(403, "not_yourself", `uid ${dossier.uid} is not the uid in the token's ${claims.uid} claim`, "uid");
     }
     const gidClaim = token.claims[claims.gid];
-    const gid = typeof gidClaim === "number" ? gidClaim : uid;
+    if (gidClaim !== undefined && typeof gidClaim !== "number") throw new HttpError(403, "not_yourself", `the token's ${claims.gid} claim is not a number`, "gid");
+    const gid = gidClaim ?? uid;
     if (gid !== dossier.gid) {
       throw new HttpError(403, "not_yourself", `gid ${dossier.gid} is not the gid the token allows (${gid})`, "gid");
+    }
+    // The token says nothing of groups: a user may not pick their own.
+    if (dossier.groups.length > 0) {
+      throw new HttpError(403, "not_yourself", "a self-service dossier has no groups (groups come from an administrator)", "groups");
     }
     return { scope: self.scope };
   }

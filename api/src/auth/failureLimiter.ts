@@ -1,8 +1,12 @@
+/** Most clients tracked at once; past it the oldest windows are forgotten (memory stays bounded). */
+const MAX_CLIENTS = 10_000;
+
 /**
- * Counts failed authentications per client (the subject a token claims, else
- * the client address) in a fixed window; past the limit, the client is told
- * to wait (429) without its tokens being looked at. Kept in this process: with
- * several API replicas each counts its own share.
+ * Counts failed authentications per client in a fixed window. A client past
+ * the limit gets 429 instead of 401 for each further failure, telling it to
+ * back off; a token that verifies always passes, so forged tokens cannot lock
+ * a real caller out. Kept in this process: with several API replicas each
+ * counts its own share.
  */
 export class FailureLimiter {
   readonly #windows = new Map<string, { count: number; resetAt: number }>();
@@ -12,24 +16,26 @@ export class FailureLimiter {
     private readonly windowMs: number,
   ) {}
 
-  /** Seconds until the client may try again, or 0 when it may now. */
-  retryAfter(client: string, now = Date.now()): number {
-    const window = this.#windows.get(client);
-    if (window === undefined || window.resetAt <= now) return 0;
-    return window.count >= this.limit ? Math.ceil((window.resetAt - now) / 1000) : 0;
-  }
-
-  recordFailure(client: string, now = Date.now()): void {
-    const window = this.#windows.get(client);
+  /** Counts a failure; answers the seconds to wait when the client is now past the limit, else 0. */
+  recordFailure(client: string, now = Date.now()): number {
+    let window = this.#windows.get(client);
     if (window === undefined || window.resetAt <= now) {
-      this.#windows.set(client, { count: 1, resetAt: now + this.windowMs });
-      if (this.#windows.size > 10_000) this.#forgetExpired(now);
-    } else {
-      window.count++;
+      this.#windows.delete(client);
+      window = { count: 0, resetAt: now + this.windowMs };
+      this.#windows.set(client, window);
+      this.#bound(now);
     }
+    window.count++;
+    return window.count > this.limit ? Math.ceil((window.resetAt - now) / 1000) : 0;
   }
 
-  #forgetExpired(now: number): void {
+  #bound(now: number): void {
+    if (this.#windows.size <= MAX_CLIENTS) return;
     for (const [client, window] of this.#windows) if (window.resetAt <= now) this.#windows.delete(client);
+    // Maps iterate in insertion order: the first entries are the oldest windows.
+    for (const client of this.#windows.keys()) {
+      if (this.#windows.size <= MAX_CLIENTS) break;
+      this.#windows.delete(client);
+    }
   }
 }

@@ -1,6 +1,6 @@
 import type { Context, Middleware } from "koa";
 import { HttpError } from "../http/httpError.js";
-import { verifyOrRefuse, type AuthState } from "./authenticate.js";
+import { clientKey, verifyOrRefuse, type AuthState } from "./authenticate.js";
 import type { Authorizer } from "./authorizer.js";
 import type { FailureLimiter } from "./failureLimiter.js";
 import type { TokenVerifier } from "./tokenVerifier.js";
@@ -22,9 +22,9 @@ export function operatorGuard(verifier: TokenVerifier, authorizer: Authorizer, l
   return async (ctx, next) => {
     const bearer = /^Bearer +(\S+) *$/i.exec(ctx.get("authorization"))?.[1];
     const token = bearer ?? ctx.cookies.get(SESSION_COOKIE);
-    const client = `address:${ctx.ip}`;
-    if (limiter.retryAfter(client) > 0) throw new HttpError(429, "too_many_failures", "too many failed authentications; try again later");
+    const client = clientKey(ctx.ip, token);
     if (token === undefined) {
+      ctx.state.audit.refused = true;
       // A browser opening the page is sent to the login form; an API client gets 401.
       if (ctx.get("accept").includes("text/html")) return ctx.redirect(LOGIN_PATH);
       throw new HttpError(401, "unauthenticated", `an Authorization: Bearer token, or a session from ${LOGIN_PATH}, is required`, undefined, {

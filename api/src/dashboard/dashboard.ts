@@ -17,11 +17,22 @@ export function dashboard(queue: Queue): Middleware {
   return serverAdapter.registerPlugin() as Middleware;
 }
 
-/**
- * Dashboard actions that would put data on the queue without the API's
- * validation and audit (adding a job, editing a job's data) are refused;
- * orders are made through the API.
- */
-export function isRefusedDashboardAction(method: string, path: string): boolean {
-  return (method === "POST" && /\/api\/queues\/[^/]+\/add$/.test(path)) || (method === "PATCH" && /\/update-data$/.test(path));
+// The dashboard's writes that operators need: retry and promote jobs, clean
+// finished ones, pause and resume. Everything else that writes (adding jobs,
+// editing their data, delay or priority, emptying or obliterating the queue,
+// rate limits) is refused: orders are made through the API, which validates
+// and audits them.
+const ALLOWED_WRITES = [
+  /^\/api\/queues\/[^/]+\/[^/]+\/(retry|promote)$/,
+  /^\/api\/queues\/[^/]+\/retry\/[^/]+$/,
+  /^\/api\/queues\/[^/]+\/clean\/[^/]+$/,
+  /^\/api\/queues\/([^/]+\/)?(pause|resume)$/,
+];
+
+/** Whether the dashboard may do this; `path` is the full request path. */
+export function isAllowedDashboardAction(method: string, path: string): boolean {
+  if (method === "GET" || method === "HEAD") return true;
+  // bull-board's router ignores case: so must this check.
+  const relative = path.slice(DASHBOARD_PATH.length).toLowerCase();
+  return method === "PUT" && ALLOWED_WRITES.some((pattern) => pattern.test(relative));
 }

@@ -12,6 +12,8 @@ export interface AuditRecord {
   username?: string;
   /** The route template, e.g. /moneypenny/users/:username. */
   route?: string | undefined;
+  /** Refused even though the status is not an error (a redirect to the login form). */
+  refused?: boolean;
 }
 
 export interface RequestState {
@@ -38,7 +40,7 @@ export function requestContext(log: Logger): Middleware<RequestState> {
     try {
       await next();
     } finally {
-      const { subject, tokenId, scope, username, route } = ctx.state.audit;
+      const { subject, tokenId, scope, username, route, refused } = ctx.state.audit;
       ctx.state.log.info(
         {
           audit: {
@@ -50,7 +52,7 @@ export function requestContext(log: Logger): Middleware<RequestState> {
             username,
             client: ctx.ip,
             status: ctx.status,
-            outcome: ctx.status < 400 ? "accepted" : "refused",
+            outcome: ctx.status < 400 && refused !== true ? "accepted" : "refused",
           },
           ms: Math.round(performance.now() - started),
         },

@@ -3,11 +3,16 @@ import type { AuthState } from "../auth/authenticate.js";
 import type { Authorizer } from "../auth/authorizer.js";
 import type { FailureLimiter } from "../auth/failureLimiter.js";
 import { ADMIN_PATH, LOGIN_PATH, SESSION_COOKIE, sameOrigin } from "../auth/operatorGuard.js";
-import { TokenRejected, type TokenVerifier } from "../auth/tokenVerifier.js";
+import { clientKey, verifyOrRefuse } from "../auth/authenticate.js";
+import type { TokenVerifier } from "../auth/tokenVerifier.js";
 import { DASHBOARD_PATH } from "../dashboard/dashboard.js";
 import { HttpError } from "../http/httpError.js";
 
 const MAX_FORM_BYTES = 32 * 1024;
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
 
 function page(message = ""): string {
   return `<!doctype html>
@@ -45,17 +50,15 @@ export function operatorLoginRouter(verifier: TokenVerifier, authorizer: Authori
       if (text.length > MAX_FORM_BYTES) throw new HttpError(413, "body_too_large", "the form is too large", "body");
     }
     const token = new URLSearchParams(text).get("token")?.trim() ?? "";
-    const client = `address:${ctx.ip}`;
-    if (limiter.retryAfter(client) > 0) throw new HttpError(429, "too_many_failures", "too many failed authentications; try again later");
     let verified;
     try {
-      verified = await verifier.verify(token);
+      verified = await verifyOrRefuse(verifier, limiter, clientKey(ctx.ip, token), token);
     } catch (error) {
-      if (!(error instanceof TokenRejected)) throw error;
-      limiter.recordFailure(client);
+      if (!(error instanceof HttpError) || error.status !== 401) throw error;
+      ctx.state.audit.refused = true;
       ctx.status = 401;
       ctx.type = "html";
-      ctx.body = page(`That token was refused: ${error.message}.`);
+      ctx.body = page(`That token was refused: ${escapeHtml(error.message)}.`);
       return;
     }
     ctx.state.audit.subject = verified.subject;
@@ -75,6 +78,7 @@ export function operatorLoginRouter(verifier: TokenVerifier, authorizer: Authori
   });
 
   router.post(`${ADMIN_PATH}/logout`, (ctx) => {
+    if (!sameOrigin(ctx)) throw new HttpError(403, "cross_site_request", "log out from this site's own page");
     ctx.cookies.set(SESSION_COOKIE, null, { path: ADMIN_PATH });
     ctx.redirect(LOGIN_PATH);
     ctx.status = 303;
