@@ -12,6 +12,7 @@ import { errorHandler } from "./http/errorHandler.js";
 import { HttpError } from "./http/httpError.js";
 import { requestContext } from "./http/requestContext.js";
 import { healthRouter } from "./routes/health.js";
+import { ApiMetrics } from "./metrics/apiMetrics.js";
 import { jobsRouter } from "./routes/jobs.js";
 import { operatorLoginRouter } from "./routes/operatorLogin.js";
 import { serviceInfoRouter } from "./routes/serviceInfo.js";
@@ -38,10 +39,12 @@ export function createApp(deps: AppDependencies): Koa {
   app.proxy = deps.config.trustProxy;
   // Behind one proxy: the client is the address that proxy appended, not whatever the client wrote before it.
   app.maxIpsCount = 1;
+  const metrics = new ApiMetrics(deps.queue);
   app.use(requestContext(deps.log));
+  app.use(metrics.middleware());
   app.use(errorHandler(deps.log));
 
-  const health = healthRouter(deps.redis);
+  const health = healthRouter(deps.redis, metrics.registry);
   app.use(health.routes()).use(health.allowedMethods());
 
   const info = serviceInfoRouter();

@@ -151,6 +151,8 @@ const workerVariables = {
   MONEYPENNY_WORKER_STALLED_INTERVAL_MS: integer(500, 3_600_000, 30_000),
   MONEYPENNY_WORKER_MAX_STALLED: integer(0, 100, 2),
   MONEYPENNY_SHUTDOWN_GRACE_SECONDS: integer(0, 3600, 25),
+  MONEYPENNY_WORKER_METRICS_HOST: text("0.0.0.0"),
+  MONEYPENNY_WORKER_METRICS_PORT: integer(0, 65535, 9090),
   MONEYPENNY_ORDERS_FILE: directory(undefined),
   MONEYPENNY_PROVISIONER_IMAGE: text("ghcr.io/lsst-sqre/moneypenny-provisioner:0.1.0"),
   MONEYPENNY_HOMES_VOLUME: optionalText,
@@ -247,6 +249,8 @@ export interface WorkerConfig extends CommonConfig {
   stalledIntervalMs: number;
   maxStalledCount: number;
   shutdownGraceMs: number;
+  /** Where the worker serves /healthz, /readyz and /metrics. */
+  probes: { host: string; port: number };
   kubernetes: KubernetesSettings;
 }
 
@@ -342,6 +346,7 @@ export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
     stalledIntervalMs: v.MONEYPENNY_WORKER_STALLED_INTERVAL_MS,
     maxStalledCount: v.MONEYPENNY_WORKER_MAX_STALLED,
     shutdownGraceMs: v.MONEYPENNY_SHUTDOWN_GRACE_SECONDS * 1000,
+    probes: { host: v.MONEYPENNY_WORKER_METRICS_HOST, port: v.MONEYPENNY_WORKER_METRICS_PORT },
     kubernetes: {
       ordersFile: v.MONEYPENNY_ORDERS_FILE,
       provisionerImage: v.MONEYPENNY_PROVISIONER_IMAGE,

@@ -6,3 +6,5 @@ export * from "./redisConnection.js";
 export * from "./userRecord.js";
 export * from "./userRecordStore.js";
 export * from "./serviceProcess.js";
+export * from "./probeServer.js";
+export * from "./redisPing.js";

@@ -5,7 +5,7 @@ import { randomBytes } from "node:crypto";
 import { Queue, QueueEvents } from "bullmq";
 import { Redis } from "ioredis";
 import { mintDevelopmentToken, startApiServer, type ApiServer } from "@moneypenny/api";
-import { createExecutor, OrderWorker } from "@moneypenny/worker";
+import { createExecutor, OrderWorker, WorkerMetrics } from "@moneypenny/worker";
 import { createLogger, loadApiConfig, loadWorkerConfig, QUEUE_NAME, UserRecordStore, type Env } from "@moneypenny/shared";
 import { ObservedExecutor } from "./executors.js";
 import type { RedisServer } from "./redisServer.js";
@@ -47,6 +47,8 @@ export class Deployment {
   ) {
     const prefix = env["MONEYPENNY_QUEUE_PREFIX"] ?? "";
     this.redis = new Redis(redisServer.url, { maxRetriesPerRequest: null });
+    // Tests stop Redis on purpose; the reconnection errors are expected.
+    this.redis.on("error", () => {});
     this.queue = new Queue(QUEUE_NAME, { connection: this.redis, prefix });
     this.store = new UserRecordStore(this.redis, prefix);
   }
@@ -72,6 +74,7 @@ export class Deployment {
       MONEYPENNY_HOME_ROOT: path.join(dir, "homes"),
       MONEYPENNY_ARCHIVE_ROOT: path.join(dir, "archive"),
       MONEYPENNY_JOB_BACKOFF_MS: "10",
+      MONEYPENNY_WORKER_METRICS_PORT: "0",
       LOG_LEVEL: process.env["TEST_LOG_LEVEL"] ?? "silent",
       ...options.env,
     };
@@ -95,8 +98,9 @@ export class Deployment {
   async startWorker(): Promise<ObservedExecutor> {
     const config = loadWorkerConfig(this.env);
     const log = createLogger("test-worker", config.logLevel);
-    const executor = new ObservedExecutor(await createExecutor(config, log));
-    this.worker = await OrderWorker.start(config, executor, log);
+    const metrics = new WorkerMetrics();
+    const executor = new ObservedExecutor(await createExecutor(config, log, metrics));
+    this.worker = await OrderWorker.start(config, executor, log, metrics);
     this.executor = executor;
     return executor;
   }

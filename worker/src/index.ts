@@ -14,3 +14,4 @@ export { defaultOrders, loadOrders, OrdersError, parseOrders, type Orders } from
 export { OrphanSweeper } from "./executors/kubernetes/orphanSweeper.js";
 export { followJob, jobOutcome } from "./executors/kubernetes/jobFollower.js";
 export { connectKubernetes } from "./executors/kubernetes/kubernetesApi.js";
+export { WorkerMetrics } from "./workerMetrics.js";

@@ -1,6 +1,7 @@
 import { UnrecoverableError, type Job } from "bullmq";
 import { dossierSchema, type IdentityRules, type Logger, type OrderJobData, type OrderJobReturn, type UserRecordStore } from "@moneypenny/shared";
 import type { DossierOutcome, Executor } from "./executors/executor.js";
+import type { WorkerMetrics } from "./workerMetrics.js";
 
 export type OrderJob = Job<OrderJobData, OrderJobReturn>;
 
@@ -17,6 +18,7 @@ export class OrderProcessor {
     private readonly executor: Executor,
     private readonly log: Logger,
     identity: IdentityRules,
+    private readonly metrics: WorkerMetrics,
   ) {
     this.#dossiers = dossierSchema(identity);
   }
@@ -38,8 +40,11 @@ export class OrderProcessor {
     }
 
     log.info("order started");
+    if (job.attemptsStarted > 1) this.metrics.retries.inc({ order });
+    const timer = this.metrics.orderDuration.startTimer({ order });
     await job.log(`attempt ${job.attemptsStarted}: ${order} ${dossier.username} with the ${this.executor.kind} executor`);
     const outcome = await this.#execute(job, signal, log);
+    timer({ outcome: outcome.ok ? "success" : "failure" });
 
     if (outcome.ok) {
       await this.store.recordSuccess(dossier.username, jobId, outcome.result);
@@ -50,6 +55,7 @@ export class OrderProcessor {
       return { outcome: "done", result: outcome.result };
     }
 
+    this.metrics.failures.inc({ order, reason: outcome.permanent ? "permanent" : "transient" });
     const allowed = job.opts.attempts ?? 1;
     const attempt = job.attemptsMade + 1;
     const final = outcome.permanent || attempt >= allowed;

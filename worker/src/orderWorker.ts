@@ -1,7 +1,9 @@
 import { Worker } from "bullmq";
+import type { Redis } from "ioredis";
 import { connectRedis, QUEUE_NAME, UserRecordStore, type Logger, type OrderJobData, type OrderJobReturn, type WorkerConfig } from "@moneypenny/shared";
 import type { Executor } from "./executors/executor.js";
 import { OrderProcessor } from "./orderProcessor.js";
+import type { WorkerMetrics } from "./workerMetrics.js";
 
 /** BullMQ's reason for failing a job that lost its worker more than maxStalledCount times. */
 const STALLED_LIMIT_MESSAGE = "job stalled more than allowable limit";
@@ -16,14 +18,15 @@ export class OrderWorker {
   private constructor(
     readonly worker: Worker<OrderJobData, OrderJobReturn>,
     private readonly executor: Executor,
-    private readonly closeRedis: () => Promise<unknown>,
+    /** The worker's own connection: records, and the readiness probe. */
+    readonly redis: Redis,
     private readonly log: Logger,
   ) {}
 
-  static async start(config: WorkerConfig, executor: Executor, log: Logger): Promise<OrderWorker> {
+  static async start(config: WorkerConfig, executor: Executor, log: Logger, metrics: WorkerMetrics): Promise<OrderWorker> {
     const redis = connectRedis(config.redisUrl, "queue", "moneypenny-worker", log);
     const store = new UserRecordStore(redis, config.queue.prefix);
-    const processor = new OrderProcessor(store, executor, log, config.identity);
+    const processor = new OrderProcessor(store, executor, log, config.identity, metrics);
     const worker = new Worker<OrderJobData, OrderJobReturn>(QUEUE_NAME, (job, _token, signal) => processor.process(job, signal), {
       connection: redis,
       prefix: config.queue.prefix,
@@ -33,6 +36,10 @@ export class OrderWorker {
       maxStalledCount: config.maxStalledCount,
     });
     worker.on("error", (error) => log.error({ err: error }, "worker error"));
+    worker.on("stalled", (jobId) => {
+      metrics.stalledJobs.inc();
+      log.warn({ jobId }, "a job's worker stopped; the job is taken up again");
+    });
     // A job that stalled too often fails without the processor seeing it; the
     // user record must still say so.
     worker.on("failed", (job, error) => {
@@ -43,7 +50,7 @@ export class OrderWorker {
     });
     await worker.waitUntilReady();
     log.info({ executor: executor.kind, concurrency: config.concurrency }, "worker ready");
-    return new OrderWorker(worker, executor, () => redis.quit(), log);
+    return new OrderWorker(worker, executor, redis, log);
   }
 
   /**
@@ -64,6 +71,6 @@ export class OrderWorker {
       this.worker.cancelAllJobs("worker shutting down");
     }
     await this.executor.close();
-    await this.closeRedis();
+    await this.redis.quit().catch(() => undefined);
   }
 }

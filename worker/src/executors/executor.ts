@@ -27,5 +27,7 @@ export interface Executor {
    * what the run left for a resumed attempt to find (a Kubernetes Job).
    */
   cleanUp?(order: OrderName, dossiers: readonly Dossier[]): Promise<void>;
+  /** Why the executor cannot run orders now (for /readyz), or undefined when it can. */
+  ready?(): Promise<string | undefined>;
   close(): Promise<void>;
 }

@@ -1,4 +1,5 @@
 import type { Dossier, OrderName } from "@moneypenny/shared";
+import { requireDirectory } from "../provisioner/homePath.js";
 import { provision } from "../provisioner/provision.js";
 import { ProvisionError } from "../provisioner/provisionError.js";
 import type { ProvisionerSettings } from "../provisioner/provisionerSettings.js";
@@ -26,6 +27,15 @@ export class LocalExecutor implements Executor {
       if (error instanceof ProvisionError) return { username: dossier.username, ok: false, permanent: error.permanent, message: error.message };
       // Not an error the provisioner knows: assume it may pass, and let the queue retry.
       return { username: dossier.username, ok: false, permanent: false, message: error instanceof Error ? error.message : String(error) };
+    }
+  }
+
+  async ready(): Promise<string | undefined> {
+    try {
+      await requireDirectory(this.settings.homeRoot, "MONEYPENNY_HOME_ROOT");
+      return undefined;
+    } catch (error) {
+      return (error as Error).message;
     }
   }
 

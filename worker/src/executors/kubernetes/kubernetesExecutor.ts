@@ -2,10 +2,11 @@ import type { Dossier, IdentityRules, KubernetesSettings, Logger, OrderName, Ord
 import type { DossierOutcome, ExecutionContext, Executor } from "../executor.js";
 import { orderJobName, renderOrderManifests } from "./jobManifest.js";
 import { connectKubernetes, type KubernetesApi } from "./kubernetesApi.js";
-import { KubernetesFailure } from "./kubernetesFailure.js";
+import { KubernetesFailure, kubernetesFailure } from "./kubernetesFailure.js";
 import { loadOrders, type Orders } from "./orders.js";
 import { OrderJobRunner, type JobResult } from "./orderJobRunner.js";
 import { OrphanSweeper } from "./orphanSweeper.js";
+import type { WorkerMetrics } from "../../workerMetrics.js";
 
 /**
  * Runs each order as a Kubernetes Job, so that the worker itself needs neither
@@ -21,13 +22,14 @@ export class KubernetesExecutor implements Executor {
     private readonly orders: Orders,
     private readonly settings: KubernetesSettings,
     log: Logger,
+    private readonly metrics: WorkerMetrics | undefined,
   ) {
     this.#runner = new OrderJobRunner(api, settings);
     this.#sweeper = new OrphanSweeper(api, settings.orphanAgeMs, log);
   }
 
   /** Checks the orders and the cluster configuration; a problem stops the worker at start-up. */
-  static async create(settings: KubernetesSettings, identity: IdentityRules, homeMode: number, log: Logger): Promise<KubernetesExecutor> {
+  static async create(settings: KubernetesSettings, identity: IdentityRules, homeMode: number, log: Logger, metrics?: WorkerMetrics): Promise<KubernetesExecutor> {
     const orders = await loadOrders(settings, identity, homeMode);
     for (const order of ["commission", "retire"] as const) {
       for (const container of orders[order]) {
@@ -36,7 +38,7 @@ export class KubernetesExecutor implements Executor {
         }
       }
     }
-    const executor = new KubernetesExecutor(connectKubernetes(settings), orders, settings, log);
+    const executor = new KubernetesExecutor(connectKubernetes(settings), orders, settings, log, metrics);
     executor.#sweeper.start(settings.orphanSweepMs);
     log.info({ namespace: executor.api.namespace, ordersFile: settings.ordersFile ?? "(default orders)" }, "kubernetes executor ready");
     return executor;
@@ -56,7 +58,10 @@ export class KubernetesExecutor implements Executor {
     try {
       result = await this.#runner.run(manifests, context.signal, log);
     } catch (error) {
-      if (error instanceof KubernetesFailure) return { username: dossier.username, ok: false, permanent: error.permanent, message: error.message };
+      if (error instanceof KubernetesFailure) {
+        this.metrics?.kubernetesErrors.inc({ code: error.code === undefined ? "none" : String(error.code) });
+        return { username: dossier.username, ok: false, permanent: error.permanent, message: error.message };
+      }
       throw error;
     }
     if (!result.ok) return { username: dossier.username, ok: false, permanent: result.permanent, message: result.message };
@@ -67,6 +72,16 @@ export class KubernetesExecutor implements Executor {
   async cleanUp(order: OrderName, dossiers: readonly Dossier[]): Promise<void> {
     if (this.orders[order].length === 0) return;
     await Promise.all(dossiers.map((dossier) => this.#runner.delete(orderJobName(order, dossier))));
+  }
+
+  /** Ready when the API server answers a small read of this namespace's Jobs. */
+  async ready(): Promise<string | undefined> {
+    try {
+      await this.api.batch.listNamespacedJob({ namespace: this.api.namespace, limit: 1 });
+      return undefined;
+    } catch (error) {
+      return kubernetesFailure(error, "list Jobs").message;
+    }
   }
 
   async close(): Promise<void> {
