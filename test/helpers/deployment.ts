@@ -50,6 +50,7 @@ export class Deployment {
     // Tests stop Redis on purpose; the reconnection errors are expected.
     this.redis.on("error", () => {});
     this.queue = new Queue(QUEUE_NAME, { connection: this.redis, prefix });
+    this.queue.on("error", () => {});
     this.store = new UserRecordStore(this.redis, prefix);
   }
 
