@@ -32,6 +32,13 @@ export interface AppDependencies {
   redis: Redis;
 }
 
+const registered = new WeakMap<Koa, string[]>();
+
+/** Every `METHOD /path` an application's routers serve (the dashboard's own routes aside), for its OpenAPI check. */
+export function routesOf(app: Koa): string[] {
+  return registered.get(app) ?? [];
+}
+
 /** The Koa application: composition only; the work is in the routers and services. */
 export function createApp(deps: AppDependencies): Koa {
   const app = new Koa();
@@ -47,7 +54,7 @@ export function createApp(deps: AppDependencies): Koa {
   const health = healthRouter(deps.redis, metrics.registry);
   app.use(health.routes()).use(health.allowedMethods());
 
-  const info = serviceInfoRouter();
+  const info = serviceInfoRouter(deps.config);
   app.use(info.routes()).use(info.allowedMethods());
 
   const { auth } = deps.config;
@@ -84,5 +91,11 @@ export function createApp(deps: AppDependencies): Koa {
   });
   app.use(users.routes()).use(users.allowedMethods());
   app.use(jobs.routes()).use(jobs.allowedMethods());
+  registered.set(
+    app,
+    [health, info, login, users, jobs].flatMap((router) =>
+      router.stack.flatMap((layer) => layer.methods.filter((m) => m !== "HEAD").map((m) => `${m} ${String(layer.path).replace(/:(\w+)/g, "{$1}").replace(/(.)\/$/, "$1")}`)),
+    ),
+  );
   return app;
 }

@@ -3,7 +3,7 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Queue } from "bullmq";
 import { connectRedis, QUEUE_NAME, UserRecordStore, type ApiConfig, type Logger, type OrderJobData, type OrderJobReturn } from "@moneypenny/shared";
-import { createApp } from "./app.js";
+import { createApp, routesOf } from "./app.js";
 import { JwtVerifier } from "./auth/jwtVerifier.js";
 import { OrderService } from "./services/orderService.js";
 import { OrderWaiter } from "./services/orderWaiter.js";
@@ -13,6 +13,8 @@ export interface ApiServer {
   url: string;
   /** The long polls, for observing them. */
   waiter: OrderWaiter;
+  /** Every `METHOD /path` the API serves. */
+  routes: string[];
   /** Stops accepting, answers pending long polls, closes Redis. */
   close(): Promise<void>;
 }
@@ -48,6 +50,7 @@ export async function startApiServer(config: ApiConfig, log: Logger): Promise<Ap
   return {
     url: `http://${host}:${port}`,
     waiter,
+    routes: routesOf(app),
     async close() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       await waiter.close();

@@ -51,14 +51,17 @@ export function unsafeNameReason(name: string): string | undefined {
 }
 
 export function nameSchema(rules: IdentityRules) {
-  return z.string().superRefine((name, ctx) => {
+  return z
+    .string()
+    .meta({ pattern: rules.usernamePattern.source, description: "never empty, over 255 characters, starting with '.' or '-', or containing '/', '\\', ':', NUL or white space" })
+    .superRefine((name, ctx) => {
     const unsafe = unsafeNameReason(name);
     if (unsafe !== undefined) {
       ctx.addIssue({ code: "custom", message: unsafe });
     } else if (!rules.usernamePattern.test(name)) {
       ctx.addIssue({ code: "custom", message: `must match ${rules.usernamePattern.source}` });
     }
-  });
+    });
 }
 
 function idSchema(rules: IdentityRules) {

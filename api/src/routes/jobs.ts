@@ -7,14 +7,14 @@ import { readJsonBody } from "../http/jsonBody.js";
 import { validate } from "../http/validation.js";
 import { JOB_STATES, type JobService } from "../services/jobService.js";
 
-const listQuery = z.strictObject({
+export const listQuery = z.strictObject({
   state: z.enum(JOB_STATES, { error: `must be one of ${JOB_STATES.join(", ")}` }).default("failed"),
   order: z.enum(ORDERS, { error: `must be one of ${ORDERS.join(", ")}` }).optional(),
   limit: z.coerce.number({ error: "must be a number" }).int({ error: "must be an integer" }).min(1).max(500).default(50),
   cursor: z.coerce.number({ error: "must be a cursor from next_cursor" }).int().min(0).default(0),
 });
 
-const retryAllBody = z.strictObject({
+export const retryAllBody = z.strictObject({
   state: z.literal("failed", { error: 'must be "failed"' }),
   order: z.enum(ORDERS, { error: `must be one of ${ORDERS.join(", ")}` }).optional(),
   olderThan: z.iso.datetime({ offset: true, error: "must be an ISO 8601 date-time" }).optional(),

@@ -14,6 +14,11 @@ import type { OrderWaiter } from "../services/orderWaiter.js";
 
 type State = AuthState;
 
+/** `?timeout=S` of the long poll. */
+export const waitQuery = z.strictObject({
+  timeout: z.coerce.number({ error: "must be a number of seconds" }).positive({ error: "must be a positive number of seconds" }).optional(),
+});
+
 export interface UsersRouterDependencies {
   config: ApiConfig;
   authorizer: Authorizer;
@@ -29,12 +34,6 @@ export function usersRouter({ config, authorizer, orders, waiter }: UsersRouterD
   const router = new Router<State>({ prefix: "/moneypenny/users" });
   const dossiers = dossierSchema(config.identity);
   const username = nameSchema(config.identity);
-  const waitQuery = z.strictObject({
-    timeout: z.coerce
-      .number({ error: "must be a number of seconds" })
-      .positive({ error: "must be a positive number of seconds" })
-      .optional(),
-  });
   const statusPath = (name: string) => `/moneypenny/users/${encodeURIComponent(name)}`;
   const redirect = (ctx: Context, status: 303 | 307, name: string) => {
     ctx.status = status;
