@@ -59,3 +59,25 @@ test("the worker's probe port: /healthz, /readyz (503 naming Redis while it is d
   worker.kill("SIGTERM");
   t.is((await exitOf(worker)).code, 0);
 });
+
+test("the API on SIGTERM: stops accepting, answers pending long polls with 307, exits 0", async (t) => {
+  const redis = await RedisServer.start();
+  t.teardown(() => redis.stop());
+  const mp = await Deployment.start(redis, { worker: false });
+  t.teardown(() => mp.stop());
+  await mp.request("POST", "/moneypenny/users", { body: { username: "ned", uid: 6100, groups: [] } });
+  const port = await freePort();
+  const api = spawnTs("api/src/main.ts", { ...mp.env, LOG_LEVEL: "debug", MONEYPENNY_PORT: String(port) });
+  t.teardown(() => api.kill("SIGKILL"));
+  await lineMatching(api, /API listening/);
+  const asleep = lineMatching(api, /waiting for the order to settle/);
+  const waiting = fetch(`http://127.0.0.1:${port}/moneypenny/users/ned/wait?timeout=60`, { headers: { authorization: `Bearer ${mp.token}` }, redirect: "manual" });
+  await asleep;
+  const exited = exitOf(api);
+  api.kill("SIGTERM");
+  const answer = await waiting;
+  await answer.text();
+  t.is(answer.status, 307);
+  t.is(answer.headers.get("location"), `http://127.0.0.1:${port}/moneypenny/users/ned`);
+  t.deepEqual(await exited, { code: 0, signal: null });
+});

@@ -66,7 +66,9 @@ export function usersRouter({ config, authorizer, orders, waiter }: UsersRouterD
     const gone = new AbortController();
     ctx.req.once("close", () => gone.abort());
     await orders.status(name); // 404 for an unknown user, before waiting
-    await waiter.waitUntilSettled(name, seconds * 1000, gone.signal);
+    ctx.state.log.debug({ username: name, seconds }, "waiting for the order to settle");
+    const outcome = await waiter.waitUntilSettled(name, seconds * 1000, gone.signal);
+    ctx.state.log.debug({ username: name, outcome }, "wait over");
     redirect(ctx, 307, name);
   });
 
