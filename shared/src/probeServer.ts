@@ -32,7 +32,10 @@ export async function startProbeServer(port: number, host: string, checks: Recor
       return;
     }
     if (path === "/metrics") {
-      void registry.metrics().then((text) => response.writeHead(200, { "content-type": registry.contentType }).end(text));
+      void registry.metrics().then(
+        (text) => response.writeHead(200, { "content-type": registry.contentType }).end(text),
+        (error: unknown) => answer(500, { error: { code: "metrics_failed", message: error instanceof Error ? error.message : String(error) } }),
+      );
       return;
     }
     answer(404, { error: { code: "not_found", message: `no route ${path}` } });

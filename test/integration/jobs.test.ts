@@ -21,9 +21,10 @@ test("queue operations: list, show, retry one, retry all; the user records follo
   const events = await mp.queueEvents();
   t.teardown(() => events.close());
   failOnce(mp, 3);
-  for (const username of ["ann", "ben", "cid"]) {
-    await mp.request("POST", "/moneypenny/users", { body: { username, uid: 4000 + username.length + username.charCodeAt(0), groups: [] }, headers: { "x-request-id": `req-${username}` } });
-    await mp.wait(username);
+  for (const [index, username] of ["ann", "ben", "cid"].entries()) {
+    await mp.request("POST", "/moneypenny/users", { body: { username, uid: 4000 + username.charCodeAt(0), groups: [] }, headers: { "x-request-id": `req-${username}` } });
+    // The record says failed before BullMQ has moved the job: wait for the queue's own word.
+    await t.throwsAsync((await mp.queue.getJob(`commission-${username}-${index + 1}`))!.waitUntilFinished(events));
   }
 
   const listed = (await (await mp.request("GET", "/moneypenny/jobs?state=failed&order=commission&limit=2")).json()) as { jobs: { id: string; username: string; state: string; failed_reason: string }[]; next_cursor?: string };

@@ -50,7 +50,13 @@ export class ApiClient {
       }
       onPoll(status);
       if (!IN_PROGRESS.has(status.status)) return status;
-      await this.#call("GET", `/moneypenny/users/${encodeURIComponent(username)}/wait?timeout=60`);
+      try {
+        await this.#call("GET", `/moneypenny/users/${encodeURIComponent(username)}/wait?timeout=60`);
+      } catch (error) {
+        // Retired and forgotten between the two calls.
+        if (error instanceof ApiCallError && error.status === 404) return undefined;
+        throw error;
+      }
     }
   }
 

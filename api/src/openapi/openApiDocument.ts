@@ -55,6 +55,7 @@ export interface DocumentedOperation {
 
 const refused = {
   "401": { description: "no valid token", schema: errorSchema },
+  "429": { description: "too many failed authentications from this client", schema: errorSchema },
   "403": { description: "the token may not do this", schema: errorSchema },
   "503": { description: "Redis or the signing keys cannot be reached", schema: errorSchema },
 };
@@ -81,7 +82,7 @@ export function documentedOperations(config: ApiConfig): DocumentedOperation[] {
         ...refused,
       },
     },
-    { method: "get", path: "/moneypenny/users/{username}", summary: "A user's status", authenticated: true, responses: { "200": { description: "the status", schema: userStatus }, "404": { description: "unknown user", schema: errorSchema }, ...refused } },
+    { method: "get", path: "/moneypenny/users/{username}", summary: "A user's status", authenticated: true, responses: { "200": { description: "the status", schema: userStatus }, "404": { description: "unknown user", schema: errorSchema }, "422": { description: "not a valid username", schema: errorSchema }, ...refused } },
     {
       method: "get",
       path: "/moneypenny/users/{username}/wait",
@@ -112,15 +113,22 @@ export function documentedOperations(config: ApiConfig): DocumentedOperation[] {
       authenticated: true,
       body: retryAllBody,
       example: { state: "failed", order: "commission", olderThan: "2026-12-01T00:00:00Z" },
-      responses: { "200": { description: "how many", schema: z.object({ retried: z.number().int() }) }, "422": { description: "bad body", schema: errorSchema }, ...refused },
+      responses: {
+        "200": { description: "how many", schema: z.object({ retried: z.number().int() }) },
+        "400": { description: "not JSON", schema: errorSchema },
+        "413": { description: "body too large", schema: errorSchema },
+        "415": { description: "not application/json", schema: errorSchema },
+        "422": { description: "bad body", schema: errorSchema },
+        ...refused,
+      },
     },
-    { method: "get", path: "/moneypenny/jobs/{id}", summary: "A job in full", authenticated: true, responses: { "200": { description: "the job", schema: jobDetail }, "404": { description: "unknown job", schema: errorSchema }, ...refused } },
+    { method: "get", path: "/moneypenny/jobs/{id}", summary: "A job in full", authenticated: true, responses: { "200": { description: "the job", schema: jobDetail }, "404": { description: "unknown job", schema: errorSchema }, "422": { description: "not a job id", schema: errorSchema }, ...refused } },
     {
       method: "post",
       path: "/moneypenny/jobs/{id}/retry",
       summary: "Retry one failed job",
       authenticated: true,
-      responses: { "202": { description: "retried", schema: z.object({ retried: z.number().int() }) }, "404": { description: "unknown job", schema: errorSchema }, "409": { description: "the job has not failed", schema: errorSchema }, ...refused },
+      responses: { "202": { description: "retried", schema: z.object({ retried: z.number().int() }) }, "404": { description: "unknown job", schema: errorSchema }, "409": { description: "the job has not failed", schema: errorSchema }, "422": { description: "not a job id", schema: errorSchema }, ...refused },
     },
     { method: "get", path: "/moneypenny/openapi.json", summary: "This document", authenticated: false, responses: { "200": { description: "OpenAPI 3.1" } } },
     { method: "get", path: "/moneypenny/admin/login", summary: "The operators' login form", authenticated: false, responses: { "200": { description: "an HTML form", html: true } } },

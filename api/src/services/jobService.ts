@@ -81,28 +81,49 @@ export class JobService {
 
   async retry(id: string): Promise<void> {
     const job = await this.#job(id);
-    const state = await job.getState();
-    if (state !== "failed") throw new JobNotFailedError(id, state);
-    await job.retry("failed");
+    if (!(await retryIfFailed(job))) throw new JobNotFailedError(id, await job.getState());
   }
 
   /** Retries every failed job (of one order, failed before a time, when given); answers how many. */
   async retryFailed(order: OrderName | undefined, olderThan: Date | undefined): Promise<number> {
     let retried = 0;
-    const failed = await this.queue.getJobs(["failed"], 0, -1, true);
-    for (const job of failed) {
-      if (order !== undefined && job.name !== order) continue;
-      if (olderThan !== undefined && (job.finishedOn ?? 0) >= olderThan.getTime()) continue;
-      await job.retry("failed");
-      retried++;
+    // Page by page, so that a long failed list is never all in memory; each
+    // retried job leaves the failed list, so the next page starts where this one ended, less those.
+    let start = 0;
+    for (;;) {
+      const page = await this.queue.getJobs(["failed"], start, start + RETRY_PAGE - 1, true);
+      if (page.length === 0) return retried;
+      let kept = 0;
+      for (const job of page) {
+        const wanted = (order === undefined || job.name === order) && (olderThan === undefined || (job.finishedOn ?? 0) < olderThan.getTime());
+        if (wanted && (await retryIfFailed(job))) retried++;
+        else kept++;
+      }
+      start += kept;
     }
-    return retried;
   }
 
   async #job(id: string): Promise<OrderJob> {
     const job = await this.queue.getJob(id);
     if (job === undefined) throw new UnknownJobError(id);
     return job;
+  }
+}
+
+const RETRY_PAGE = 100;
+
+/**
+ * Retries a failed job with fresh attempt counters (a retried order gets all
+ * its attempts again); false when it is no longer failed (someone else, or the
+ * dashboard, retried it first).
+ */
+async function retryIfFailed(job: OrderJob): Promise<boolean> {
+  try {
+    await job.retry("failed", { resetAttemptsMade: true, resetAttemptsStarted: true });
+    return true;
+  } catch (error) {
+    if ((await job.getState()) !== "failed") return false;
+    throw error;
   }
 }
 
