@@ -1,6 +1,6 @@
 import type { Middleware } from "koa";
 import { isRedisUnavailable, type Logger } from "@moneypenny/shared";
-import { JobNotFailedError, UnknownJobError } from "../services/jobService.js";
+import { JobNotFailedError, UnknownJobError } from "../services/jobErrors.js";
 import { OrderConflictError, UnknownUserError } from "../services/orderErrors.js";
 import { errorBody, HttpError } from "./httpError.js";
 

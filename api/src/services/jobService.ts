@@ -1,5 +1,6 @@
 import type { Job, JobType, Queue } from "bullmq";
 import { ORDERS, type OrderJobData, type OrderJobReturn, type OrderName } from "@moneypenny/shared";
+import { JobNotFailedError, UnknownJobError } from "./jobErrors.js";
 
 export const JOB_STATES = ["failed", "active", "waiting", "delayed", "completed"] as const;
 export type JobState = (typeof JOB_STATES)[number];
@@ -25,23 +26,6 @@ export interface JobDetail extends JobSummary {
   stacktrace: string[];
   logs: string[];
   result?: OrderJobReturn;
-}
-
-export class UnknownJobError extends Error {
-  constructor(readonly jobId: string) {
-    super(`Unknown job ${jobId}`);
-    this.name = "UnknownJobError";
-  }
-}
-
-export class JobNotFailedError extends Error {
-  constructor(
-    readonly jobId: string,
-    readonly state: string,
-  ) {
-    super(`job ${jobId} is ${state}, not failed; only failed jobs can be retried`);
-    this.name = "JobNotFailedError";
-  }
 }
 
 /** Reads and retries the queue's jobs for operators; the user records follow each retry through the worker. */
