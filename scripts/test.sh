@@ -22,7 +22,7 @@ if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
   failed=1
 fi
 if [ -n "$skipped" ] && [ "$skipped" -gt 0 ]; then
-  echo "# $skipped skipped: they assert real ownership and need root (marked # SKIP above)"
+  echo "# $skipped skipped: they need root (real ownership) or Debian's chromium (the dashboard in a browser); marked # SKIP above"
 fi
 echo "$passed passed, $failed failed"
 exit "$status"
