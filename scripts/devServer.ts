@@ -98,6 +98,8 @@ async function apiAnswers(url: string): Promise<void> {
 
 let stopping = false;
 async function stop(code: number): Promise<void> {
+  // A second signal (a second Ctrl-C, or a wrapper forwarding one) must not cut the clean-up short.
+  if (stopping) return;
   stopping = true;
   // API and worker first (the worker finishes its orders), Redis last.
   for (const child of [...children].reverse()) {
@@ -123,8 +125,8 @@ async function main(): Promise<void> {
   });
   await writeFile(path.join(data, "dev-token"), token, { mode: 0o600 });
 
-  process.once("SIGINT", () => void stop(0));
-  process.once("SIGTERM", () => void stop(0));
+  process.on("SIGINT", () => void stop(0));
+  process.on("SIGTERM", () => void stop(0));
   run("worker", "worker/dist/main.js");
   run("API", "api/dist/main.js");
   const base = `http://127.0.0.1:${env["MONEYPENNY_PORT"]}`;
