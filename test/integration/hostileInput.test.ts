@@ -15,6 +15,7 @@ test.before(async () => {
   redis = await RedisServer.start();
 });
 test.after.always(async () => {
+  agent.destroy(); // its kept-alive sockets must not keep this file's process alive
   await redis?.stop();
 });
 
