@@ -153,3 +153,14 @@ test("/healthz answers while Redis is down; /readyz says 503 naming Redis, and r
   await redis.startProcess();
   t.is((await untilAvailable(() => probe("/readyz"))).status, 200);
 });
+
+test("an order whose enqueue was lost (the API died between record and queue) is healed by the next identical POST", async (t) => {
+  const { mp } = await setUp(t);
+  // What the API wrote before dying: the record, and no job.
+  const decision = await mp.store.beginCommission({ ...dossier, gid: dossier.uid });
+  t.is(decision.kind, "created");
+  t.deepEqual(await mp.jobs(), []);
+  t.is((await mp.request("POST", "/moneypenny/users", { body: dossier })).status, 303);
+  t.is(await mp.wait("hana"), 307);
+  t.like((await mp.status("hana")).body, { status: "active", job_id: "commission-hana-1" });
+});

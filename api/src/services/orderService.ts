@@ -32,10 +32,7 @@ export class OrderService {
   }
 
   async commission(dossier: Dossier, requestId: string): Promise<void> {
-    let decision = await this.store.beginCommission(dossier);
-    if (decision.kind === "in-progress" && (await this.#settleFinishedJob(dossier.username, decision.jobId))) {
-      decision = await this.store.beginCommission(dossier);
-    }
+    const { decision, enqueue } = await this.#decide(() => this.store.beginCommission(dossier), dossier.username);
     if (decision.kind === "conflict") {
       throw new OrderConflictError(
         dossier.username,
@@ -44,44 +41,49 @@ export class OrderService {
         decision.status === "retiring" ? "a retire is in progress" : "a commission with a different dossier is in progress",
       );
     }
-    await this.#enqueue("commission", decision, requestId);
+    if (enqueue) await this.#enqueue("commission", decision, requestId);
   }
 
   async retire(username: string, requestId: string): Promise<void> {
-    let decision = await this.store.beginRetire(username);
-    if (decision.kind === "in-progress" && (await this.#settleFinishedJob(username, decision.jobId))) {
-      decision = await this.store.beginRetire(username);
-    }
+    const { decision, enqueue } = await this.#decide(() => this.store.beginRetire(username), username);
     if (decision.kind === "unknown") throw new UnknownUserError(username);
     if (decision.kind === "conflict") throw new OrderConflictError(username, decision.status, decision.jobId, "a commission is in progress");
-    await this.#enqueue("retire", decision, requestId);
+    if (enqueue) await this.#enqueue("retire", decision, requestId);
   }
 
   /**
-   * The record says an order is in progress, but its job may have finished
-   * without the record hearing of it (a worker that died between the two, a
-   * job failed by BullMQ's stalled-job limit). Then the job's own outcome is
-   * recorded now, so the user is not stuck; answers whether it did so.
+   * Asks the store, and says whether the order must be put on the queue: a
+   * new order must; one in progress only if its job is missing (the API died
+   * between writing the record and enqueueing, and this identical request
+   * heals it). One in progress whose job has finished without the record
+   * hearing of it (a worker that died between the two, BullMQ's stalled-job
+   * limit) has the job's own outcome recorded now, and is decided again.
    */
-  async #settleFinishedJob(username: string, jobId: string): Promise<boolean> {
+  async #decide(begin: () => Promise<OrderDecision>, username: string): Promise<{ decision: OrderDecision; enqueue: boolean }> {
+    const decision = await begin();
+    if (decision.kind !== "in-progress") return { decision, enqueue: decision.kind === "created" };
+    const state = await this.queue.getJobState(decision.jobId);
+    if (state === "unknown") return { decision, enqueue: true };
+    if (!(await this.#settleFinishedJob(username, decision.jobId, state))) return { decision, enqueue: false };
+    const again = await begin();
+    return { decision: again, enqueue: again.kind === "created" };
+  }
+
+  /** Records the outcome of a finished job; answers whether there was one. */
+  async #settleFinishedJob(username: string, jobId: string, state: string): Promise<boolean> {
+    if (state !== "failed" && state !== "completed") return false;
     const job = await this.queue.getJob(jobId);
     if (job === undefined) return false;
-    const state = await job.getState();
     if (state === "failed") {
       await this.store.recordFailure(username, jobId, job.failedReason || "the order's job failed", true);
       return true;
     }
-    if (state === "completed" && job.returnvalue?.outcome === "done") {
-      await this.store.recordSuccess(username, jobId, job.returnvalue.result);
-      return true;
-    }
-    return false;
+    if (job.returnvalue?.outcome !== "done") return false;
+    await this.store.recordSuccess(username, jobId, job.returnvalue.result);
+    return true;
   }
 
-  // Both a new order and one already in progress are (re-)added: the job id is
-  // the order's own, so BullMQ adds it once and ignores the repeats, and an
-  // order whose enqueue was lost (the API died between the two writes) is
-  // healed by the client's next identical request.
+  // The job id is the order's own, so BullMQ would ignore a repeat anyway.
   async #enqueue(order: OrderName, decision: OrderDecision, requestId: string): Promise<void> {
     if (decision.kind !== "created" && decision.kind !== "in-progress") return;
     await this.queue.add(order, { order, dossier: decision.dossier, requestId }, orderJobOptions(decision.jobId, this.settings));
