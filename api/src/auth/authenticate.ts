@@ -21,7 +21,7 @@ const CHALLENGE = 'Bearer realm="moneypenny"';
  */
 export function authenticate(verifier: TokenVerifier, limiter: FailureLimiter): Middleware<AuthState> {
   return async (ctx, next) => {
-    const token = /^Bearer +(\S+) *$/i.exec(ctx.get("authorization"))?.[1];
+    const token = bearerToken(ctx.get("authorization"));
     const client = clientKey(ctx.ip, token);
     if (token === undefined) {
       throw limited(limiter.recordFailure(client)) ?? new HttpError(401, "unauthenticated", "an Authorization: Bearer token is required", undefined, { "WWW-Authenticate": CHALLENGE });
@@ -50,6 +50,11 @@ export async function verifyOrRefuse(verifier: TokenVerifier, limiter: FailureLi
     }
     throw error;
   }
+}
+
+/** The token of an `Authorization: Bearer <token>` header, if that is what it holds. */
+export function bearerToken(header: string): string | undefined {
+  return /^Bearer +(\S+) *$/i.exec(header)?.[1];
 }
 
 /** The 429 for a client past its limit of failures, or undefined. */

@@ -1,6 +1,6 @@
 import type { Context, Middleware } from "koa";
 import { HttpError } from "../http/httpError.js";
-import { clientKey, verifyOrRefuse, type AuthState } from "./authenticate.js";
+import { bearerToken, clientKey, verifyOrRefuse, type AuthState } from "./authenticate.js";
 import type { Authorizer } from "./authorizer.js";
 import type { FailureLimiter } from "./failureLimiter.js";
 import type { TokenVerifier } from "./tokenVerifier.js";
@@ -20,7 +20,7 @@ const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
  */
 export function operatorGuard(verifier: TokenVerifier, authorizer: Authorizer, limiter: FailureLimiter): Middleware<AuthState> {
   return async (ctx, next) => {
-    const bearer = /^Bearer +(\S+) *$/i.exec(ctx.get("authorization"))?.[1];
+    const bearer = bearerToken(ctx.get("authorization"));
     const token = bearer ?? ctx.cookies.get(SESSION_COOKIE);
     const client = clientKey(ctx.ip, token);
     if (token === undefined) {

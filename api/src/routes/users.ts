@@ -9,6 +9,7 @@ import { readJsonBody } from "../http/jsonBody.js";
 import { absoluteUrl } from "../http/location.js";
 import { validate } from "../http/validation.js";
 import { userStatusView } from "../models/userStatus.js";
+import { UnknownUserError } from "../services/orderErrors.js";
 import type { OrderService } from "../services/orderService.js";
 import type { OrderWaiter } from "../services/orderWaiter.js";
 
@@ -65,10 +66,10 @@ export function usersRouter({ config, authorizer, orders, waiter }: UsersRouterD
     // Stop waiting when the client goes away.
     const gone = new AbortController();
     ctx.req.once("close", () => gone.abort());
-    await orders.status(name); // 404 for an unknown user, before waiting
     ctx.state.log.debug({ username: name, seconds }, "waiting for the order to settle");
     const outcome = await waiter.waitUntilSettled(name, seconds * 1000, gone.signal);
     ctx.state.log.debug({ username: name, outcome }, "wait over");
+    if (outcome === "unknown") throw new UnknownUserError(name);
     redirect(ctx, 307, name);
   });
 

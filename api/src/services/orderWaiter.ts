@@ -2,7 +2,8 @@ import { EventEmitter } from "node:events";
 import type { Redis } from "ioredis";
 import { isInProgress, parseUserEvent, type Logger, type UserRecordStore } from "@moneypenny/shared";
 
-export type WaitOutcome = "settled" | "timeout" | "closed" | "aborted";
+/** `unknown`: there was no record to wait on (never commissioned, or already retired). */
+export type WaitOutcome = "settled" | "unknown" | "timeout" | "closed" | "aborted";
 
 /** Wakes a waiter whenever something may have changed for its user. */
 class Wakeup {
@@ -86,10 +87,11 @@ export class OrderWaiter {
       signal?.addEventListener("abort", onAbort);
     });
     try {
-      for (;;) {
+      for (let first = true; ; first = false) {
         // Listening before reading: a change between the read and the wait still wakes us.
         const record = await this.store.get(username);
-        if (record === undefined || !isInProgress(record.status)) return "settled";
+        if (record === undefined) return first ? "unknown" : "settled";
+        if (!isInProgress(record.status)) return "settled";
         this.events.emit("blocked", username);
         const woke = await Promise.race([wakeup.next().then(() => undefined), stop]);
         if (woke !== undefined) return woke;
