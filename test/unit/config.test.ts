@@ -1,5 +1,5 @@
 import test from "ava";
-import { ConfigError, loadApiConfig, loadWorkerConfig } from "@moneypenny/shared";
+import { CONFIG_VARIABLES, ConfigError, loadApiConfig, loadWorkerConfig } from "@moneypenny/shared";
 
 const secret = "s".repeat(32);
 
@@ -52,4 +52,20 @@ test("worker variables are checked too", (t) => {
 
 test("a minimum id above the maximum is refused", (t) => {
   t.throws(() => loadWorkerConfig({ MONEYPENNY_MIN_ID: "5000", MONEYPENNY_MAX_ID: "4000" }), { message: /MONEYPENNY_MIN_ID/ });
+});
+
+test("README documents every configuration variable", async (t) => {
+  const { readFile } = await import("node:fs/promises");
+  const readme = await readFile(new URL("../../README.md", import.meta.url), "utf8");
+  // A row may name a family: `MONEYPENNY_KEEP_FAILED_SECONDS` / `_COUNT` stands for MONEYPENNY_KEEP_FAILED_COUNT too.
+  const names = new Set([...readme.matchAll(/`([A-Z][A-Z0-9_]+)`/g)].map((m) => m[1]!));
+  for (const row of readme.matchAll(/`([A-Z][A-Z0-9_]+)`((?: \/ `_[A-Z0-9_]+`)+)/g)) {
+    const base = row[1]!.split("_");
+    for (const suffix of row[2]!.matchAll(/`_([A-Z0-9_]+)`/g)) {
+      const parts = suffix[1]!.split("_");
+      names.add([...base.slice(0, base.length - parts.length), ...parts].join("_"));
+    }
+  }
+  const documented = (name: string) => names.has(name);
+  t.deepEqual(CONFIG_VARIABLES.filter((name) => !documented(name)), []);
 });
