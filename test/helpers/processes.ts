@@ -12,10 +12,22 @@ const root = path.resolve(import.meta.dirname, "../..");
 export function spawnTs(entry: string, env: Env, args: readonly string[] = [], wrapper: readonly string[] = []): ChildProcess {
   const argv = [process.execPath, "--import=tsx", "--conditions=source", path.join(root, entry), ...args];
   const [command, ...rest] = [...wrapper, ...argv];
-  return spawn(command!, rest, {
+  const child = spawn(command!, rest, {
     env: { PATH: process.env["PATH"], ...env },
     stdio: ["pipe", "pipe", "pipe"],
   });
+  // tsx's esbuild helper inherits the child's stderr and may outlive it by a
+  // moment (longer when the child was killed): once the child has exited and
+  // its output had a second to drain, close our ends, so that no pipe keeps
+  // the test's process alive.
+  child.once("exit", () => {
+    const timer = setTimeout(() => {
+      for (const stream of [child.stdin, child.stdout, child.stderr]) stream?.destroy();
+    }, 1000);
+    timer.unref();
+    child.once("close", () => clearTimeout(timer));
+  });
+  return child;
 }
 
 /** Resolves with the first stdout line that matches, or rejects when the process exits first. */
